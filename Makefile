@@ -1,0 +1,35 @@
+# The workbench: Wine 10.0 with the patch series in patches/, built in a
+# Debian trixie root.  See README.md.
+
+.PHONY: all build demo check bench fuzz patches check-series shell clean
+
+all: build demo
+
+build:
+	tools/root
+	tools/tree dev
+	tools/build
+
+demo: build
+	tests/run-demo
+
+check:
+	tools/check
+
+bench: build
+	tests/run-bench
+
+fuzz: build
+	tests/run-fuzz
+
+patches:
+	tools/export
+
+check-series:
+	tools/check-series
+
+shell: build
+	cd build/wine && ../../tools/inroot build -- bash
+
+clean:
+	rm -rf build
