@@ -1,0 +1,154 @@
+/* Demonstration: peer target names on a TCP and a UDP socket, read back from
+ * the wineserver with the Wine-internal query, and a socket handed to a child
+ * process (inherited handle; the child is this exe started with "child").
+ * Under a Wine without the implementation, the first call aborts the process
+ * ("unimplemented function fwpuclnt.dll.WSASetSocketPeerTargetName"). */
+#include "ptn.h"
+
+static int problems;
+
+static const char *proto_name(int p)
+{
+    return p == PROTO_DEFAULT ? "DEFAULT" : p == PROTO_IPSEC ? "IPSEC" : p == PROTO_IPSEC2 ? "IPSEC2" : "?";
+}
+
+static const char *err_name(int err)
+{
+    static char buf[32];
+    switch (err)
+    {
+    case 0: return "OK";
+    case WSAEINVAL: return "WSAEINVAL";
+    case WSAEISCONN: return "WSAEISCONN";
+    case WSAENOBUFS: return "WSAENOBUFS";
+    case WSAEMSGSIZE: return "WSAEMSGSIZE";
+    case WSAEAFNOSUPPORT: return "WSAEAFNOSUPPORT";
+    case WSAENOTSOCK: return "WSAENOTSOCK";
+    case WSAEFAULT: return "WSAEFAULT";
+    }
+    sprintf(buf, "error %d", err);
+    return buf;
+}
+
+static void expect(int got, int want)
+{
+    if (got != want)
+    {
+        printf("   !! expected %s\n", err_name(want));
+        problems++;
+    }
+}
+
+/* Prints what the server holds; returns 1 if it holds want (NULL: nothing). */
+static void show(const char *who, SOCKET s, const void *key, int keylen, const char *keytext,
+                 const WCHAR *want)
+{
+    struct got g;
+    get(s, key, keylen, &g);
+    if (g.status == ST_SUCCESS)
+        printf("%s: wineserver holds %s%s\"%.*ls\" (protocol %s, %lu bytes)\n", who,
+               keytext, keytext[0] ? " -> " : "", (int)(g.len / 2), g.name,
+               proto_name(g.proto), (unsigned long)g.len);
+    else if (g.status == ST_NOT_FOUND)
+        printf("%s: wineserver holds no name%s%s\n", who, keytext[0] ? " for " : "", keytext);
+    else
+        printf("%s: query failed with status 0x%08lx\n", who, (unsigned long)g.status);
+
+    if (want ? g.status != ST_SUCCESS || g.len != wcslen(want) * 2 || memcmp(g.name, want, g.len)
+             : g.status != ST_NOT_FOUND)
+    {
+        printf("   !! expected %s%ls%s\n", want ? "\"" : "no name", want ? want : L"", want ? "\"" : "");
+        problems++;
+    }
+}
+
+static int child(SOCKET tcp)
+{
+    int err;
+    printf("child: got the TCP socket by inheritance (handle %#lx)\n", (unsigned long)(ULONG_PTR)tcp);
+    show("child", tcp, NULL, 0, "", L"host/server.example");
+    err = set_name(tcp, PROTO_IPSEC, NULL, 0, L"host/from-child.example");
+    printf("child: TCP socket: set peer target name \"host/from-child.example\" -> %s\n", err_name(err));
+    expect(err, 0);
+    return problems;
+}
+
+int main(int argc, char **argv)
+{
+    SOCKET tcp, udp;
+    SOCKADDR_IN a5000 = v4(5000), a5001 = v4(5001);
+    WCHAR longname[MAX_CHARS + 2], cmd[MAX_PATH + 64], exe[MAX_PATH];
+    STARTUPINFOW si;
+    PROCESS_INFORMATION pi;
+    DWORD code = 99;
+    int err;
+
+    startup();
+    if (argc == 3 && !strcmp(argv[1], "child"))
+        return child((SOCKET)_strtoui64(argv[2], NULL, 0));
+
+    printf("== TCP socket (one name per socket)\n");
+    tcp = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    err = set_name(tcp, PROTO_IPSEC, NULL, 0, L"host/server.example");
+    printf("TCP socket: set peer target name \"host/server.example\" -> %s\n", err_name(err));
+    expect(err, 0);
+    show("parent", tcp, NULL, 0, "", L"host/server.example");
+
+    printf("== handing the TCP socket to a child process (inherited handle)\n");
+    SetHandleInformation((HANDLE)tcp, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
+    GetModuleFileNameW(NULL, exe, MAX_PATH);
+    swprintf(cmd, sizeof(cmd) / sizeof(cmd[0]), L"\"%ls\" child %#lx", exe, (unsigned long)(ULONG_PTR)tcp);
+    memset(&si, 0, sizeof(si));
+    si.cb = sizeof(si);
+    if (!CreateProcessW(exe, cmd, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi))
+    {
+        printf("CreateProcess failed: %lu\n", GetLastError());
+        problems++;
+    }
+    else
+    {
+        WaitForSingleObject(pi.hProcess, 30000);
+        GetExitCodeProcess(pi.hProcess, &code);
+        printf("parent: child exited with code %lu\n", code);
+        if (code) problems++;
+        CloseHandle(pi.hProcess);
+        CloseHandle(pi.hThread);
+    }
+    show("parent", tcp, NULL, 0, "", L"host/from-child.example");
+    err = WSADeleteSocketPeerTargetName(tcp, (struct sockaddr *)&a5000, sizeof(a5000), NULL, NULL) ? WSAGetLastError() : 0;
+    printf("TCP socket: delete peer target name -> %s\n", err_name(err));
+    expect(err, 0);
+    show("parent", tcp, NULL, 0, "", NULL);
+
+    printf("== UDP socket (one name per peer address)\n");
+    udp = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+    err = set_name(udp, PROTO_IPSEC, &a5000, sizeof(a5000), L"host/a.example");
+    printf("UDP socket: set peer target name \"host/a.example\" for 127.0.0.1:5000 -> %s\n", err_name(err));
+    expect(err, 0);
+    err = set_name(udp, PROTO_IPSEC2, &a5001, sizeof(a5001), L"host/b.example");
+    printf("UDP socket: set peer target name \"host/b.example\" for 127.0.0.1:5001 (IPSEC2, length in bytes) -> %s\n", err_name(err));
+    expect(err, 0);
+    show("parent", udp, &a5000, sizeof(a5000), "127.0.0.1:5000", L"host/a.example");
+    show("parent", udp, &a5001, sizeof(a5001), "127.0.0.1:5001", L"host/b.example");
+    err = del_name(udp, &a5000, sizeof(a5000));
+    printf("UDP socket: delete peer target name for 127.0.0.1:5000 -> %s\n", err_name(err));
+    expect(err, 0);
+    show("parent", udp, &a5000, sizeof(a5000), "127.0.0.1:5000", NULL);
+    show("parent", udp, &a5001, sizeof(a5001), "127.0.0.1:5001", L"host/b.example");
+
+    printf("== limits\n");
+    fill_name(longname, MAX_CHARS + 1, 0);
+    err = set_name(udp, PROTO_IPSEC, &a5000, sizeof(a5000), longname);
+    printf("UDP socket: set a 1025-character name -> %s\n", err_name(err));
+    expect(err, WSAEINVAL);
+    longname[MAX_CHARS] = 0;
+    err = set_name(udp, PROTO_IPSEC, &a5000, sizeof(a5000), longname);
+    printf("UDP socket: set a 1024-character name -> %s\n", err_name(err));
+    expect(err, 0);
+
+    closesocket(tcp);
+    closesocket(udp);
+    printf("demo: %s\n", problems ? "something did not behave as expected (see !! lines)" : "everything behaved as expected");
+    WSACleanup();
+    return problems ? 1 : 0;
+}
