@@ -289,4 +289,16 @@ static inline void fill_name(WCHAR *buf, ULONG n, unsigned seed)
     buf[n] = 0;
 }
 
+/* A TCP socket listening on a free loopback port, returned in *addr. */
+static inline SOCKET tcp_listener(SOCKADDR_IN *addr)
+{
+    SOCKET l = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    int len = sizeof(*addr);
+    *addr = v4(0);
+    bind(l, (struct sockaddr *)addr, sizeof(*addr));
+    listen(l, 5);
+    getsockname(l, (struct sockaddr *)addr, &len);
+    return l;
+}
+
 #endif

@@ -62,17 +62,6 @@ static void *make(int proto, const void *addr, int addrlen, ULONG lenfield)
 
 /* ---- sockets ------------------------------------------------------------ */
 
-static SOCKET tcp_listener(SOCKADDR_IN *addr)
-{
-    SOCKET l = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-    int len = sizeof(*addr);
-    *addr = v4(0);
-    bind(l, (struct sockaddr *)addr, sizeof(*addr));
-    listen(l, 5);
-    getsockname(l, (struct sockaddr *)addr, &len);
-    return l;
-}
-
 static void test_not_socket(void)
 {
     SOCKADDR_IN k = v4(1);

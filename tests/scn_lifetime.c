@@ -9,17 +9,6 @@
 #define ROUNDS 50
 #define KEYS 10
 
-static SOCKET listener(SOCKADDR_IN *addr)
-{
-    SOCKET l = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-    int len = sizeof(*addr);
-    *addr = v4(0);
-    bind(l, (struct sockaddr *)addr, sizeof(*addr));
-    listen(l, 5);
-    getsockname(l, (struct sockaddr *)addr, &len);
-    return l;
-}
-
 static SOCKET connected_client(const SOCKADDR_IN *addr)
 {
     SOCKET c = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
@@ -31,7 +20,7 @@ static SOCKET connected_client(const SOCKADDR_IN *addr)
 static void test_accept(void)
 {
     SOCKADDR_IN addr;
-    SOCKET l = listener(&addr), c, a, c2, a2;
+    SOCKET l = tcp_listener(&addr), c, a, c2, a2;
 
     printf("-- accept\n");
     check_int(set_name(l, PROTO_IPSEC, NULL, 0, L"listen/l"), 0, "set a name on the listening socket");
@@ -59,7 +48,7 @@ static void test_acceptex(int preset)
     GUID guid = WSAID_ACCEPTEX;
     LPFN_ACCEPTEX pAcceptEx = NULL;
     SOCKADDR_IN addr;
-    SOCKET l = listener(&addr), as, c;
+    SOCKET l = tcp_listener(&addr), as, c;
     OVERLAPPED ov;
     DWORD bytes = 0;
     char buf[2 * (sizeof(SOCKADDR_IN6) + 16)];
