@@ -1,0 +1,1300 @@
+/* Fuzzer for peer target names, written against shared/SPEC.md.
+ *
+ * Feeds random and adversarial inputs to WSASetSocketPeerTargetName and
+ * WSADeleteSocketPeerTargetName (fwpuclnt), to WSAIoctl with
+ * SIO_SET_PEER_TARGET_NAME / SIO_DELETE_PEER_TARGET_NAME, and to the three
+ * Wine-internal ioctls through NtDeviceIoControlFile, on TCP and UDP sockets
+ * over IPv4 and IPv6 (unconnected, listening, connected, disconnected,
+ * accepted by accept and by AcceptEx, with and without WSA_FLAG_OVERLAPPED),
+ * on sockets of other kinds (raw), and on handles that are not sockets
+ * (closed handles, an event, a file, NULL, -1).  Datagram sockets are filled
+ * to the 4096-name limit, and the server to its 64 MiB limit.
+ *
+ * Every answer is checked against an oracle: a model of what the server
+ * holds (every socket's keys, protocols and name lengths, the server-wide
+ * byte count) and SPEC's rules in their order give the one expected result
+ * (the WSA error, or the NTSTATUS for the internal path).  Successful sets and
+ * deletes change the model; the internal GET checks what the server holds
+ * against it, byte for byte.  Input buffers end exactly at a no-access page,
+ * so a read past the declared length faults; GET's output buffer too.
+ *
+ * Environment: FUZZ_ITERATIONS (inputs, default 200000; the count printed at
+ * the end is a little higher: the run ends with a query of everything the
+ * model holds, and a limit fill is not cut short), FUZZ_SEED (default:
+ * from the clock; printed), FUZZ_QUOTA (1/0: the 64 MiB server-wide phase,
+ * about 33 000 inputs; default on when FUZZ_ITERATIONS >= 100000),
+ * FUZZ_BASELINE=1: make the same sockets and handles but never touch peer
+ * target names (runs on stock Wine: the valgrind baseline of tests/run-fuzz).
+ *
+ * Last line: "fuzz: N inputs, C server crashes, U unexpected results (seed S)";
+ * C counts failed liveness checks (a fresh socket, a name set and read back,
+ * every 10 000 inputs and at the end).  A wineserver that crashes usually
+ * takes this process along: tests/run-fuzz counts a missing summary as a crash.
+ * Exit code 1 if C or U > 0, 2 if a SPEC rule was never exercised (the
+ * generator would be broken: checks that never run cannot fail). */
+#define WIN32_LEAN_AND_MEAN
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <mswsock.h>
+#include <windows.h>
+#include <winternl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <string.h>
+
+/* ---- constants (SPEC; mingw-w64 lacks these) ---------------------------- */
+
+#define SIO_SET    0x980000CAu      /* _WSAIOW(IOC_VENDOR, 202) */
+#define SIO_DELETE 0x980000CBu      /* _WSAIOW(IOC_VENDOR, 203) */
+#define IOCTL_SET    0x001204C4u    /* IOCTL_AFD_WINE_SET_PEER_TARGET_NAME */
+#define IOCTL_DELETE 0x001204C8u    /* IOCTL_AFD_WINE_DELETE_PEER_TARGET_NAME */
+#define IOCTL_GET    0x001204CCu    /* IOCTL_AFD_WINE_GET_PEER_TARGET_NAME */
+DECLSPEC_IMPORT int WSAAPI WSADeleteSocketPeerTargetName(SOCKET, const struct sockaddr *, ULONG,
+        LPWSAOVERLAPPED, LPWSAOVERLAPPED_COMPLETION_ROUTINE);
+
+#define HDR        140              /* offsetof(SOCKET_PEER_TARGET_NAME, AllStrings) */
+#define OFF_ADDR   8
+#define OFF_STRLEN 136
+#define MAX_CHARS  1024
+#define MAX_NAMES  4096
+#define MAX_BYTES  (64u * 1024 * 1024)
+#define MAX_LEN    70000            /* largest input the fuzzer sends */
+
+#define S_SUCCESS              0x00000000u
+#define S_PENDING              0x00000103u
+#define S_BUFFER_OVERFLOW      0x80000005u
+#define S_INVALID_HANDLE       0xC0000008u
+#define S_INVALID_PARAMETER    0xC000000Du
+#define S_BUFFER_TOO_SMALL     0xC0000023u
+#define S_OBJECT_TYPE_MISMATCH 0xC0000024u
+#define S_QUOTA_EXCEEDED       0xC0000044u
+#define S_NOT_SUPPORTED        0xC00000BBu
+#define S_INVALID_BUFFER_SIZE  0xC0000206u
+#define S_NOT_FOUND            0xC0000225u
+#define S_CONNECTION_ACTIVE    0xC000023Bu
+#define S_AFNOSUPPORT          0xC001273Fu  /* 0xC0010000 | WSAEAFNOSUPPORT (10047 = 0x273F) */
+
+/* ---- random numbers (splitmix64) ---------------------------------------- */
+
+static unsigned long long rng;
+
+static unsigned long long next64(void)
+{
+    unsigned long long z = (rng += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static ULONG rnd(ULONG n) { return (ULONG)(next64() % n); }
+static ULONG rnd32(void) { return (ULONG)next64(); }
+#define PICK(a) ((a)[rnd(sizeof(a) / sizeof((a)[0]))])
+
+/* byte i of the name made from seed */
+static BYTE name_byte(ULONG seed, ULONG i)
+{
+    ULONG h = seed ^ (i * 0x9E3779B1u);
+    h ^= h >> 15; h *= 0x85EBCA77u; h ^= h >> 13;
+    return (BYTE)h;
+}
+
+/* ---- the model: what the server should hold ----------------------------- */
+
+struct key { USHORT family, port; ULONG scope; BYTE addr[16]; };   /* zeros for stream sockets */
+struct entry { struct key key; int used; ULONG proto, bytes, seed; };
+#define TAB 8192                    /* open addressing, at most 4096 used */
+struct model { struct entry *tab; int count; };
+
+static unsigned long long total_bytes;   /* name bytes held by all sockets */
+
+static unsigned key_hash(const struct key *k)
+{
+    const BYTE *p = (const BYTE *)k;
+    unsigned h = 2166136261u, i;
+    for (i = 0; i < sizeof(*k); i++) h = (h ^ p[i]) * 16777619u;
+    return h & (TAB - 1);
+}
+
+static struct entry *model_find(struct model *m, const struct key *k)
+{
+    unsigned i = key_hash(k);
+    while (m->tab[i].used)
+    {
+        if (!memcmp(&m->tab[i].key, k, sizeof(*k))) return &m->tab[i];
+        i = (i + 1) & (TAB - 1);
+    }
+    return NULL;
+}
+
+static struct entry *model_add(struct model *m, const struct key *k)
+{
+    unsigned i = key_hash(k);
+    while (m->tab[i].used) i = (i + 1) & (TAB - 1);
+    m->tab[i].used = 1;
+    m->tab[i].key = *k;
+    m->tab[i].bytes = 0;
+    m->count++;
+    return &m->tab[i];
+}
+
+static void model_remove(struct model *m, struct entry *e)
+{
+    unsigned i = e - m->tab, j = i, h;
+
+    total_bytes -= e->bytes;
+    m->count--;
+    e->used = 0;
+    for (;;)  /* backward shift: keep every later entry of the run findable */
+    {
+        j = (j + 1) & (TAB - 1);
+        if (!m->tab[j].used) break;
+        h = key_hash(&m->tab[j].key);
+        if (i <= j ? (h <= i || h > j) : (h <= i && h > j))
+        {
+            m->tab[i] = m->tab[j];
+            m->tab[j].used = 0;
+            i = j;
+        }
+    }
+}
+
+static void model_clear(struct model *m)
+{
+    int i;
+    if (!m->tab) m->tab = calloc(TAB, sizeof(*m->tab));
+    if (!m->tab) { printf("out of memory\n"); exit(3); }
+    for (i = 0; i < TAB; i++)
+        if (m->tab[i].used) { total_bytes -= m->tab[i].bytes; m->tab[i].used = 0; }
+    m->count = 0;
+}
+
+/* ---- targets: sockets and other handles ---------------------------------- */
+
+enum what { T_SOCKET, T_EVENT, T_FILE, T_CLOSED, T_NULL, T_MINUS1 };
+
+struct target
+{
+    const char *name;
+    enum what what;
+    int family, type, protocol;
+    int overlapped;         /* created with WSA_FLAG_OVERLAPPED */
+    int supported;          /* AF_INET/AF_INET6 and SOCK_STREAM/SOCK_DGRAM (SPEC set rule 3) */
+    int connected;          /* SPEC set rule 4 */
+    int recyclable;         /* may be closed and made again during the run */
+    int weight;
+    SOCKET s;
+    struct model m;
+};
+
+#define MAX_TARGETS 32
+static struct target targets[MAX_TARGETS];
+static int ntargets, total_weight;
+
+static SOCKET new_socket(int family, int type, int protocol, int overlapped)
+{
+    return WSASocketW(family, type, protocol, NULL, 0, overlapped ? WSA_FLAG_OVERLAPPED : 0);
+}
+
+static int is_socket(const struct target *t) { return t->what == T_SOCKET; }
+
+/* ---- counters and reporting ---------------------------------------------- */
+
+static unsigned long long inputs, unexpected_count;
+static unsigned long long event_completions, routine_completions;  /* successes seen through OVERLAPPED */
+static int crashes, baseline;
+
+/* outcome counts per (operation, SPEC rule): for coverage */
+enum op { OP_SET, OP_DELETE, OP_GET, NOPS };
+static const char *op_names[NOPS] = { "set", "delete", "get" };
+enum path { P_WRAPPER, P_WSAIOCTL, P_NT, NPATHS };
+static const char *path_names[NPATHS] = { "fwpuclnt wrapper", "WSAIoctl", "NtDeviceIoControlFile" };
+#define NRULES 16
+static unsigned long long coverage[NOPS][NRULES];
+
+static const char *wsa_name(int err)
+{
+    switch (err)
+    {
+    case 0: return "success";
+    case WSAEFAULT: return "WSAEFAULT";
+    case WSAEINVAL: return "WSAEINVAL";
+    case WSAENOTSOCK: return "WSAENOTSOCK";
+    case WSAEMSGSIZE: return "WSAEMSGSIZE";
+    case WSAEAFNOSUPPORT: return "WSAEAFNOSUPPORT";
+    case WSAENOBUFS: return "WSAENOBUFS";
+    case WSAEISCONN: return "WSAEISCONN";
+    default: return "?";
+    }
+}
+
+static char input_desc[512];     /* the current input, for reports */
+
+static void unexpected(const char *fmt, ...)
+{
+    va_list ap;
+    if (++unexpected_count > 20) return;
+    printf("unexpected #%llu (input %llu): %s: ", unexpected_count, inputs, input_desc);
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf("\n");
+}
+
+/* ---- input buffers: the data ends at a no-access page --------------------- */
+
+#define REGION_PAGES 20             /* 81920 bytes >= MAX_LEN */
+static BYTE *in_guard, *out_guard;  /* first byte of the no-access page */
+static BYTE stage[MAX_LEN];         /* the input is built here, then placed */
+static ULONG stage_seed;            /* a set's name bytes in stage are name_byte(stage_seed, i) */
+
+static BYTE *make_region(void)
+{
+    SYSTEM_INFO si;
+    DWORD old;
+    BYTE *base;
+
+    GetSystemInfo(&si);
+    base = VirtualAlloc(NULL, (REGION_PAGES + 1) * si.dwPageSize, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    if (!base || !VirtualProtect(base + REGION_PAGES * si.dwPageSize, si.dwPageSize, PAGE_NOACCESS, &old))
+    {
+        printf("VirtualAlloc/VirtualProtect failed\n");
+        exit(3);
+    }
+    return base + REGION_PAGES * si.dwPageSize;
+}
+
+static BYTE *place(ULONG len)
+{
+    memcpy(in_guard - len, stage, len);
+    return in_guard - len;
+}
+
+/* ---- addresses ------------------------------------------------------------ */
+
+static const USHORT ports[] = { 0, 0, 1, 7, 80, 443, 65535 };
+static const BYTE v4s[][4] = { {0,0,0,0}, {127,0,0,1}, {127,0,0,2}, {255,255,255,255}, {10,0,0,1} };
+static const BYTE v6s[][16] = {
+    {0}, {0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1}, {0,0,0,0,0,0,0,0,0,0,0xff,0xff,127,0,0,1},
+    {0xfe,0x80,0,0,0,0,0,0,0,0,0,0,0,0,0,1}, {0x20,0x01,0x0d,0xb8,0,0,0,0,0,0,0,0,0,0,0,1} };
+static const ULONG scopes[] = { 0, 0, 1, 2, 0xffffffff };
+
+static void put16(BYTE *p, USHORT v) { memcpy(p, &v, 2); }
+static void put32(BYTE *p, ULONG v) { memcpy(p, &v, 4); }
+static USHORT get16(const BYTE *p) { USHORT v; memcpy(&v, p, 2); return v; }
+static ULONG get32(const BYTE *p) { ULONG v; memcpy(&v, p, 4); return v; }
+
+/* Writes a sockaddr of a random family into a (room >= 28 bytes), from a
+ * small set of keys so that sets, deletes and queries meet.  sin_zero,
+ * sin6_flowinfo and what follows are zeros or garbage (SPEC: ignored). */
+static void gen_sockaddr(BYTE *a, ULONG room, int sock_family)
+{
+    int inet = sock_family == AF_INET || sock_family == AF_INET6;
+    ULONG r = rnd(20), i;
+    USHORT family;
+
+    if (r < 14) family = inet ? sock_family : (rnd(2) ? AF_INET : AF_INET6);
+    else if (r < 16) family = sock_family == AF_INET ? AF_INET6 : AF_INET;
+    else if (r < 19) family = rnd(31);
+    else family = rnd(2) ? 0xffff : rnd(65536);
+
+    if (rnd(2)) memset(a, 0, room);
+    else for (i = 0; i < room; i++) a[i] = (BYTE)next64();
+    put16(a, family);
+    put16(a + 2, htons(PICK(ports)));
+    if (family == AF_INET6 || (family != AF_INET && rnd(2)))
+    {
+        if (rnd(2)) put32(a + 4, 0);                /* flowinfo, else garbage */
+        memcpy(a + 8, PICK(v6s), 16);
+        put32(a + 24, PICK(scopes));
+    }
+    else
+    {
+        memcpy(a + 4, PICK(v4s), 4);
+        if (rnd(2)) memset(a + 8, 0, 8);            /* sin_zero, else garbage */
+    }
+}
+
+/* the key a datagram socket stores for an AF_INET/AF_INET6 sockaddr (SPEC: family,
+ * port and address, plus sin6_scope_id; sin_zero and flowinfo ignored) */
+static void key_from(const BYTE *a, struct key *k)
+{
+    memset(k, 0, sizeof(*k));
+    k->family = get16(a);
+    k->port = get16(a + 2);
+    if (k->family == AF_INET) memcpy(k->addr, a + 4, 4);
+    else
+    {
+        memcpy(k->addr, a + 8, 16);
+        k->scope = get32(a + 24);
+    }
+}
+
+/* what GET returns in PeerAddress for a key */
+static void sockaddr_from_key(const struct key *k, BYTE *a /* 128 bytes */)
+{
+    memset(a, 0, 128);
+    if (!k->family) return;
+    put16(a, k->family);
+    put16(a + 2, k->port);
+    if (k->family == AF_INET) memcpy(a + 4, k->addr, 4);
+    else
+    {
+        memcpy(a + 8, k->addr, 16);
+        put32(a + 24, k->scope);
+    }
+}
+
+static void describe_addr(char *buf, size_t size, const BYTE *a, ULONG avail)
+{
+    USHORT family = avail >= 2 ? get16(a) : 0;
+    if (avail < 2) snprintf(buf, size, "(no family)");
+    else if (avail >= 28 && family == AF_INET6)
+        snprintf(buf, size, "family %u port %u addr %02x%02x..%02x%02x scope %lu", family, ntohs(get16(a + 2)),
+                 a[8], a[9], a[22], a[23], get32(a + 24));
+    else if (avail >= 8)
+        snprintf(buf, size, "family %u port %u addr %u.%u.%u.%u", family, ntohs(get16(a + 2)), a[4], a[5], a[6], a[7]);
+    else snprintf(buf, size, "family %u (%lu bytes)", family, avail);
+}
+
+/* ---- overlapped and completion routines ---------------------------------- */
+
+enum ovmode { OV_NONE, OV_EVENT, OV_ROUTINE };
+static HANDLE ov_event;
+static int apc_calls;
+static DWORD apc_error, apc_bytes;
+
+static void CALLBACK routine(DWORD error, DWORD bytes, LPWSAOVERLAPPED ov, DWORD flags)
+{
+    apc_calls++;
+    apc_error = error;
+    apc_bytes = bytes;
+}
+
+/* Calls a wrapper or WSAIoctl, checks the result against expect and, for
+ * the overlapped modes, that a success completed through the overlapped
+ * structure (overlapped sockets) or not at all (others), and a failure
+ * completed nothing.  SPEC "Overlapped use", "The raw ioctls". */
+static void call_wsa(struct target *t, enum op op, enum path path, enum ovmode mode,
+                     const void *buf, ULONG len, int expect)
+{
+    static BYTE outbuf[64];
+    WSAOVERLAPPED ov;
+    DWORD bytes = 0xdeadbeef;
+    void *out = NULL;
+    ULONG outlen = 0;
+    int ret, err, completes;
+    LPWSAOVERLAPPED pov = mode == OV_NONE ? NULL : &ov;
+    LPWSAOVERLAPPED_COMPLETION_ROUTINE cr = mode == OV_ROUTINE ? routine : NULL;
+
+    memset(&ov, 0, sizeof(ov));
+    ov.Internal = 0xdead;
+    ov.InternalHigh = 0xbeef;
+    ov.hEvent = ov_event;
+    ResetEvent(ov_event);
+    apc_calls = 0;
+    if (path == P_WSAIOCTL && !rnd(8)) { out = outbuf; outlen = rnd(sizeof(outbuf)); }  /* SPEC: output ignored */
+
+    WSASetLastError(0xdead);
+    if (path == P_WRAPPER)
+        ret = op == OP_SET ? WSASetSocketPeerTargetName(t->s, buf, len, pov, cr)
+                           : WSADeleteSocketPeerTargetName(t->s, buf, len, pov, cr);
+    else
+        ret = WSAIoctl(t->s, op == OP_SET ? SIO_SET : SIO_DELETE, (void *)buf, len, out, outlen, &bytes, pov, cr);
+    err = ret ? WSAGetLastError() : 0;
+
+    if (ret != 0 && ret != SOCKET_ERROR)
+        unexpected("returned %d (neither 0 nor SOCKET_ERROR)", ret);
+    else if (err != expect)
+        unexpected("expected %d (%s), got %d (%s)", expect, wsa_name(expect), err, wsa_name(err));
+    else if (!err && path == P_WSAIOCTL && mode == OV_NONE && bytes)
+        unexpected("success but bytes returned %lu, expected 0", bytes);
+
+    completes = !err && is_socket(t) && t->overlapped;
+    if (mode == OV_EVENT)
+    {
+        int signalled = WaitForSingleObject(ov_event, 0) == WAIT_OBJECT_0;
+        if (signalled != completes)
+            unexpected("overlapped event %s, expected %s (result %d)", signalled ? "signalled" : "not signalled",
+                       completes ? "signalled" : "not signalled", err);
+        else if (completes)
+        {
+            event_completions++;
+            if (ov.Internal != 0 || ov.InternalHigh != 0)
+                unexpected("overlapped Internal %#Ix InternalHigh %#Ix, expected 0 and 0", ov.Internal, ov.InternalHigh);
+        }
+        else if (!err && (ov.Internal != 0xdead || ov.InternalHigh != 0xbeef))
+            unexpected("non-overlapped socket: the OVERLAPPED was written (Internal %#Ix)", ov.Internal);
+    }
+    else if (mode == OV_ROUTINE)
+    {
+        SleepEx(0, TRUE);
+        if (apc_calls != completes)
+            unexpected("completion routine ran %d times, expected %d (result %d)", apc_calls, completes, err);
+        else if (completes)
+        {
+            routine_completions++;
+            if (apc_error || apc_bytes)
+                unexpected("completion routine got error %lu, %lu bytes; expected 0, 0", apc_error, apc_bytes);
+        }
+    }
+}
+
+/* Internal path: the status the server should give for a WSA error. */
+static int status_matches(const struct target *t, int expect, NTSTATUS got)
+{
+    ULONG g = (ULONG)got;
+    switch (expect)
+    {
+    case 0: return g == S_SUCCESS;
+    case WSAENOTSOCK:
+        return t->what == T_EVENT ? g == S_OBJECT_TYPE_MISMATCH
+             : t->what == T_FILE ? g == S_NOT_SUPPORTED : g == S_INVALID_HANDLE;
+    case WSAEINVAL: return g == S_INVALID_PARAMETER;
+    case WSAEISCONN: return g == S_CONNECTION_ACTIVE;
+    case WSAEMSGSIZE: return g == S_INVALID_BUFFER_SIZE;
+    case WSAEAFNOSUPPORT: return g == S_AFNOSUPPORT;
+    case WSAENOBUFS: return g == S_QUOTA_EXCEEDED;
+    default: return 0;
+    }
+}
+
+static NTSTATUS nt_ioctl(HANDLE h, ULONG code, const void *in, ULONG inlen, void *out, ULONG outlen, ULONG_PTR *info)
+{
+    IO_STATUS_BLOCK io;
+    NTSTATUS st;
+
+    io.Status = 0x1234;
+    io.Information = 0xdeadbeef;
+    st = NtDeviceIoControlFile(h, NULL, NULL, NULL, &io, code, (void *)in, inlen, out, outlen);
+    if ((ULONG)st == S_PENDING)  /* SPEC: completes at once; wait a little anyway */
+    {
+        WaitForSingleObject(h, 5000);
+        st = io.Status;
+    }
+    if (info) *info = io.Information;
+    return st;
+}
+
+static void call_nt(struct target *t, ULONG code, const void *buf, ULONG len, int expect)
+{
+    NTSTATUS st = nt_ioctl((HANDLE)t->s, code, buf, len, NULL, 0, NULL);
+    if (!status_matches(t, expect, st))
+        unexpected("expected %d (%s) as a status, got 0x%08lx", expect, wsa_name(expect), (ULONG)st);
+}
+
+/* ---- set ---------------------------------------------------------------- */
+
+/* SPEC "Errors, in the order they are checked" for a set of the input in
+ * stage[0..len), on target t; *rule is the rule that decides.  On success
+ * (0), *key and *bytes say what is stored. */
+static int oracle_set(const struct target *t, int null_buf, ULONG len, int *rule, struct key *key, ULONG *bytes)
+{
+    static const BYTE zero[16];
+    ULONG proto, field;
+    struct entry *e;
+
+    *rule = 1; if (!is_socket(t)) return WSAENOTSOCK;
+    *rule = 2; if (null_buf) return WSAEFAULT;
+    *rule = 3; if (!t->supported) return WSAEINVAL;
+    *rule = 4; if (t->connected) return WSAEISCONN;
+    *rule = 5; if (len < HDR) return WSAEMSGSIZE;
+    proto = get32(stage);
+    *rule = 6; if (proto >= 3) return WSAEINVAL;          /* not DEFAULT, IPSEC or IPSEC2 */
+    field = get32(stage + OFF_STRLEN);
+    *rule = 7;
+    if (proto == 2)                                         /* IPSEC2: bytes */
+    {
+        if (!field || field % 2 || field > 2 * MAX_CHARS) return WSAEINVAL;
+        *bytes = field;
+    }
+    else                                                    /* characters */
+    {
+        if (!field || field > MAX_CHARS) return WSAEINVAL;
+        *bytes = 2 * field;
+    }
+    *rule = 8; if (HDR + *bytes > len) return WSAEMSGSIZE;
+    memset(key, 0, sizeof(*key));
+    if (t->type == SOCK_DGRAM)
+    {
+        *rule = 9; if (get16(stage + OFF_ADDR) != t->family) return WSAEAFNOSUPPORT;
+        key_from(stage + OFF_ADDR, key);
+        *rule = 10; if (!key->port && !memcmp(key->addr, zero, 16)) return WSAEINVAL;
+    }
+    e = model_find((struct model *)&t->m, key);
+    *rule = 11; if (!e && t->m.count >= MAX_NAMES) return WSAENOBUFS;
+    *rule = 12; if (!e && total_bytes >= MAX_BYTES) return WSAENOBUFS;
+    *rule = 0;
+    return 0;
+}
+
+static void describe_set(const struct target *t, enum path path, enum ovmode mode, int null_buf, ULONG len)
+{
+    char addr[160] = "";
+    if (len >= HDR) describe_addr(addr, sizeof(addr), stage + OFF_ADDR, 128);
+    snprintf(input_desc, sizeof(input_desc), "%s, set via %s%s, %s len %lu, protocol %ld, StringLen %lu, %s",
+             t->name, path_names[path], mode == OV_EVENT ? " (overlapped)" : mode == OV_ROUTINE ? " (routine)" : "",
+             null_buf ? "NULL name," : "", len, len >= 4 ? (long)get32(stage) : -1L,
+             len >= HDR ? get32(stage + OFF_STRLEN) : 0, len >= HDR ? addr : "(header cut)");
+}
+
+/* Runs a set of stage[0..len) on t through path; checks; updates the model. */
+static int run_set(struct target *t, enum path path, enum ovmode mode, int null_buf, ULONG len)
+{
+    struct key key;
+    ULONG bytes = 0;
+    int rule, expect;
+    const BYTE *buf;
+
+    if (path == P_NT && null_buf) { null_buf = 0; len = 0; }  /* no NULL check there: an empty input */
+    expect = oracle_set(t, null_buf, len, &rule, &key, &bytes);
+    coverage[OP_SET][rule]++;
+    inputs++;
+    buf = null_buf ? NULL : place(len);
+    if (unexpected_count < 20) describe_set(t, path, mode, null_buf, len);
+    if (path == P_NT) call_nt(t, IOCTL_SET, buf, len, expect);
+    else call_wsa(t, OP_SET, path, mode, buf, len, expect);
+
+    if (!expect)
+    {
+        struct entry *e = model_find(&t->m, &key);
+        if (!e) e = model_add(&t->m, &key);
+        total_bytes += bytes;
+        total_bytes -= e->bytes;
+        e->bytes = bytes;
+        e->proto = get32(stage);
+        e->seed = stage_seed;
+    }
+    return expect;
+}
+
+/* Builds a set input in stage: header, then name bytes from stage_seed, then
+ * garbage up to len; returns len. */
+static ULONG build_set(ULONG proto, ULONG field, int sock_family, ULONG len)
+{
+    ULONG i;
+
+    for (i = 0; i < HDR; i++) stage[i] = (BYTE)next64();
+    put32(stage, proto);
+    gen_sockaddr(stage + OFF_ADDR, 128, sock_family);
+    put32(stage + OFF_STRLEN, field);
+    stage_seed = rnd32();
+    for (i = HDR; i < len; i++) stage[i] = name_byte(stage_seed, i - HDR);
+    if (rnd(2))   /* bytes past the name: garbage (SPEC: len may exceed the name) */
+    {
+        ULONGLONG nbytes = proto == 2 ? field : 2ull * field;
+        for (i = HDR + nbytes < len ? HDR + (ULONG)nbytes : len; i < len; i++) stage[i] = (BYTE)next64();
+    }
+    return len;
+}
+
+static ULONG pick_proto(void)
+{
+    static const ULONG odd[] = { 3, 4, 5, 0xffffffff, 0x7fffffff, 0x80000000, 0x100 };
+    ULONG r = rnd(16);
+    if (r < 4) return 0;
+    if (r < 8) return 1;
+    if (r < 12) return 2;
+    return r < 15 ? PICK(odd) : rnd32();
+}
+
+static ULONG pick_strlen(ULONG proto)
+{
+    static const ULONG edges[] = { 0, 1, 2, 3, 1023, 1024, 1025, 2046, 2047, 2048, 2049, 2050, 4096 };
+    static const ULONG huge[] = { 0x7fffffff, 0x80000000, 0xffffffff, 0xfffffffe, 0x80000001, 0x7ffffffe, 0x10000 };
+    ULONG r = rnd(10), chars;
+
+    if (r < 6)
+    {
+        chars = 1 + (rnd(4) ? rnd(64) : rnd(MAX_CHARS));
+        return proto == 2 ? 2 * chars : chars;
+    }
+    if (r < 8) return PICK(edges);
+    if (r < 9) return rnd(2) ? PICK(huge) : 2 * rnd(MAX_CHARS + 1) + 1;
+    return rnd32();
+}
+
+/* the declared length: mostly exact, else around every SPEC boundary */
+static ULONG pick_set_len(ULONG proto, ULONG field)
+{
+    static const ULONG edges[] = { 0, 1, 2, 15, 16, 17, 27, 28, 29, 139, 140, 141, 142, 143, 144,
+        HDR + 2 * MAX_CHARS - 1, HDR + 2 * MAX_CHARS, HDR + 2 * MAX_CHARS + 1, 4096, 65535, 65536, MAX_LEN };
+    ULONGLONG exact = HDR + (proto == 2 ? (ULONGLONG)field : 2ull * field);
+    ULONGLONG len;
+
+    switch (rnd(10))
+    {
+    case 0: case 1: case 2: case 3: case 4: len = exact; break;
+    case 5: len = exact - 1 - rnd(3); break;
+    case 6: len = exact + 1 + rnd(8); break;
+    case 7: case 8: return PICK(edges);
+    default: return rnd(MAX_LEN + 1);
+    }
+    return len > MAX_LEN ? PICK(edges) : (ULONG)len;
+}
+
+static enum ovmode pick_mode(enum path path)
+{
+    ULONG r = rnd(10);
+    if (path == P_NT || r < 8) return OV_NONE;
+    return r == 8 ? OV_EVENT : OV_ROUTINE;
+}
+
+static void random_set(struct target *t)
+{
+    enum path path = rnd(NPATHS);
+    ULONG proto = pick_proto(), field = pick_strlen(proto);
+    ULONG len = build_set(proto, field, t->family, pick_set_len(proto, field));
+    run_set(t, path, pick_mode(path), !rnd(40), len);
+}
+
+/* ---- delete ------------------------------------------------------------- */
+
+/* SPEC WSADeleteSocketPeerTargetName rules, in order. */
+static int oracle_delete(const struct target *t, int null_buf, ULONG len, int *rule, struct key *key)
+{
+    USHORT family = len >= 2 ? get16(stage) : 0;
+
+    *rule = 1; if (!is_socket(t)) return WSAENOTSOCK;
+    *rule = 2; if (null_buf) return WSAEFAULT;
+    *rule = 3; if (!t->supported) return WSAEINVAL;
+    *rule = 4;
+    if (len < 2 || (family == AF_INET && len < 16) || (family == AF_INET6 && len < 28)) return WSAEMSGSIZE;
+    *rule = 5;
+    if (family != AF_INET && family != AF_INET6) return WSAEAFNOSUPPORT;
+    if (t->type == SOCK_DGRAM && family != t->family) return WSAEAFNOSUPPORT;
+    memset(key, 0, sizeof(*key));
+    if (t->type == SOCK_DGRAM) key_from(stage, key);
+    *rule = 0;
+    return 0;
+}
+
+/* a sockaddr length: mostly the family's own size, else around the boundaries */
+static ULONG pick_addr_len(void)
+{
+    static const ULONG edges[] = { 0, 1, 2, 3, 15, 16, 17, 27, 28, 29, 32, 128, 129, 140, 4096, MAX_LEN };
+    USHORT family = get16(stage);
+    ULONG r = rnd(10);
+
+    if (r < 6) return family == AF_INET6 ? (rnd(4) ? 28 : 128) : family == AF_INET ? (rnd(4) ? 16 : 28) : 16;
+    if (r < 9) return PICK(edges);
+    return rnd(300);
+}
+
+/* garbage after the sockaddr, up to the declared length */
+static void garbage_after_addr(ULONG len)
+{
+    ULONG i;
+    for (i = 28; i < len; i++) stage[i] = (BYTE)next64();
+}
+
+static void random_delete(struct target *t)
+{
+    enum path path = rnd(NPATHS);
+    enum ovmode mode = pick_mode(path);
+    int null_buf = !rnd(40), rule, expect;
+    struct key key;
+    ULONG len;
+    const BYTE *buf;
+    struct entry *e;
+    char addr[160];
+
+    gen_sockaddr(stage, 28, t->family);
+    len = pick_addr_len();
+    garbage_after_addr(len);
+    if (path == P_NT && null_buf) { null_buf = 0; len = 0; }
+    expect = oracle_delete(t, null_buf, len, &rule, &key);
+    coverage[OP_DELETE][rule]++;
+    inputs++;
+    buf = null_buf ? NULL : place(len);
+    if (unexpected_count < 20)
+    {
+        describe_addr(addr, sizeof(addr), stage, len);
+        snprintf(input_desc, sizeof(input_desc), "%s, delete via %s%s, %s len %lu, %s", t->name, path_names[path],
+                 mode == OV_EVENT ? " (overlapped)" : mode == OV_ROUTINE ? " (routine)" : "",
+                 null_buf ? "NULL addr," : "", len, addr);
+    }
+    if (path == P_NT) call_nt(t, IOCTL_DELETE, buf, len, expect);
+    else call_wsa(t, OP_DELETE, path, mode, buf, len, expect);
+    if (!expect && (e = model_find(&t->m, &key))) model_remove(&t->m, e);
+}
+
+/* ---- the internal query ------------------------------------------------- */
+
+/* Checks a GET against the model.  SPEC gives no order for the query's
+ * errors, so where two apply either is accepted. */
+static void run_get(struct target *t, int null_in, ULONG inlen, ULONG outlen);
+
+static void random_get(struct target *t)
+{
+    static const ULONG edges[] = { 0, 1, 2, 139, 140, 141, 143, 144, 4096, HDR + 2 * MAX_CHARS };
+    ULONG inlen, r = rnd(8), need;
+    struct entry *e = NULL;
+    struct key key;
+
+    gen_sockaddr(stage, 28, t->family);
+    inlen = pick_addr_len();
+    garbage_after_addr(inlen);
+    /* the output length: around the header and the stored name's size */
+    memset(&key, 0, sizeof(key));
+    if (t->type == SOCK_DGRAM && inlen >= 28) key_from(stage, &key);
+    if (is_socket(t) && t->supported) e = model_find(&t->m, &key);
+    need = HDR + (e ? e->bytes : 2 * rnd(MAX_CHARS));
+    run_get(t, !rnd(20), inlen,
+            r < 3 ? need : r < 4 ? need - 1 - rnd(4) : r < 5 ? need + rnd(16) : r < 7 ? PICK(edges) : rnd(5000));
+}
+
+/* The internal query of the key in stage[0..inlen) (NULL if null_in), into
+ * an output of outlen bytes ending at a no-access page; checked against the
+ * model. */
+static void run_get(struct target *t, int null_in, ULONG inlen, ULONG outlen)
+{
+    ULONG acc[4], nacc = 0, i, got_st, shown;
+    struct entry *e = NULL;
+    int key_ok = 1;
+    struct key key;
+    ULONG_PTR info;
+    BYTE *out, addr[128];
+    char desc[160];
+
+    if (null_in) inlen = 0;
+    if (outlen > MAX_LEN) outlen = MAX_LEN;
+    memset(&key, 0, sizeof(key));
+    if (is_socket(t) && t->supported && t->type == SOCK_DGRAM)
+    {
+        USHORT family = inlen >= 2 ? get16(stage) : 0;
+        key_ok = inlen >= 2 && family == t->family && inlen >= (family == AF_INET ? 16u : 28u);
+        if (key_ok) key_from(stage, &key);
+    }
+    if (is_socket(t) && t->supported && key_ok) e = model_find(&t->m, &key);
+
+    if (!is_socket(t))
+        acc[nacc++] = t->what == T_EVENT ? S_OBJECT_TYPE_MISMATCH : t->what == T_FILE ? S_NOT_SUPPORTED : S_INVALID_HANDLE;
+    else if (!t->supported || !key_ok)
+    {
+        acc[nacc++] = S_INVALID_PARAMETER;
+        acc[nacc++] = S_NOT_FOUND;
+        if (outlen < HDR) acc[nacc++] = S_BUFFER_TOO_SMALL;
+    }
+    else if (!e)
+    {
+        acc[nacc++] = S_NOT_FOUND;
+        if (outlen < HDR) acc[nacc++] = S_BUFFER_TOO_SMALL;
+    }
+    else if (outlen < HDR) acc[nacc++] = S_BUFFER_TOO_SMALL;
+    else if (outlen < HDR + e->bytes) acc[nacc++] = S_BUFFER_OVERFLOW;
+    else acc[nacc++] = S_SUCCESS;
+    /* coverage: 0 success, 1 not found, 2 too small, 3 overflow, 4 invalid key or socket, 5 not a socket */
+    coverage[OP_GET][acc[0] == S_SUCCESS ? 0 : acc[0] == S_NOT_FOUND ? 1 : acc[0] == S_BUFFER_TOO_SMALL ? 2
+                     : acc[0] == S_BUFFER_OVERFLOW ? 3 : acc[0] == S_INVALID_PARAMETER ? 4 : 5]++;
+    inputs++;
+
+    out = out_guard - outlen;
+    memset(out, 0xcc, outlen);
+    if (unexpected_count < 20)
+    {
+        describe_addr(desc, sizeof(desc), stage, inlen);
+        snprintf(input_desc, sizeof(input_desc), "%s, internal get, %s key len %lu, %s, output %lu bytes%s",
+                 t->name, null_in ? "NULL" : "", inlen, desc, outlen, e ? " (a name is stored)" : "");
+    }
+    got_st = (ULONG)nt_ioctl((HANDLE)t->s, IOCTL_GET, null_in ? NULL : place(inlen), inlen, out, outlen, &info);
+
+    for (i = 0; i < nacc; i++) if (got_st == acc[i]) break;
+    if (i == nacc)
+    {
+        unexpected("expected status 0x%08lx%s, got 0x%08lx", acc[0], nacc > 1 ? " (or another listed by SPEC)" : "", got_st);
+        return;
+    }
+    if (got_st != S_SUCCESS && got_st != S_BUFFER_OVERFLOW) return;
+
+    /* header: protocol, the key (zeros for stream sockets), length in bytes */
+    sockaddr_from_key(&e->key, addr);
+    if (get32(out) != e->proto || get32(out + OFF_STRLEN) != e->bytes || memcmp(out + OFF_ADDR, addr, 128))
+    {
+        unexpected("header: protocol %lu, StringLen %lu, address %s; expected protocol %lu, %lu bytes, the key",
+                   get32(out), get32(out + OFF_STRLEN), memcmp(out + OFF_ADDR, addr, 128) ? "differs" : "matches",
+                   e->proto, e->bytes);
+        return;
+    }
+    shown = outlen - HDR < e->bytes ? outlen - HDR : e->bytes;
+    for (i = 0; i < shown; i++)
+        if (out[HDR + i] != name_byte(e->seed, i))
+        {
+            unexpected("name byte %lu is 0x%02x, expected 0x%02x", i, out[HDR + i], name_byte(e->seed, i));
+            return;
+        }
+    if (got_st == S_SUCCESS && info != HDR + e->bytes)
+        unexpected("Information %Iu, expected %lu", info, HDR + e->bytes);
+}
+
+/* Queries everything the model says a socket holds: each key of a datagram
+ * socket, the one name (or none) of a stream socket. */
+static void verify_all(void)
+{
+    struct target *t;
+    int i;
+
+    for (t = targets; t < targets + ntargets; t++)
+    {
+        if (!is_socket(t) || !t->supported) continue;
+        if (t->type != SOCK_DGRAM)
+        {
+            run_get(t, 1, 0, HDR + 2 * MAX_CHARS);
+            continue;
+        }
+        for (i = 0; i < TAB; i++)
+        {
+            if (!t->m.tab[i].used) continue;
+            sockaddr_from_key(&t->m.tab[i].key, stage);
+            run_get(t, 0, t->family == AF_INET ? 16 : 28, HDR + 2 * MAX_CHARS);
+        }
+    }
+}
+
+/* ---- targets ------------------------------------------------------------- */
+
+static struct target *add_target(const char *name, enum what what, int family, int type, int protocol,
+                                 int overlapped, int weight)
+{
+    struct target *t = &targets[ntargets++];
+    t->name = name;
+    t->what = what;
+    t->family = family;
+    t->type = type;
+    t->protocol = protocol;
+    t->overlapped = overlapped;
+    t->supported = (family == AF_INET || family == AF_INET6) && (type == SOCK_STREAM || type == SOCK_DGRAM);
+    t->weight = weight;
+    model_clear(&t->m);
+    if (what == T_SOCKET)
+    {
+        t->s = new_socket(family, type, protocol, overlapped);
+        if (t->s == INVALID_SOCKET)
+        {
+            printf("note: no %s socket (error %d): not fuzzed\n", name, WSAGetLastError());
+            ntargets--;
+            return NULL;
+        }
+    }
+    total_weight += weight;
+    return t;
+}
+
+/* a valid set (random path), so that connected sockets hold a name too */
+static void valid_set(struct target *t, ULONG proto, ULONG chars)
+{
+    ULONG field = proto == 2 ? 2 * chars : chars;
+    if (baseline) return;
+    build_set(proto, field, t->family, HDR + 2 * chars);
+    if (t->type == SOCK_DGRAM)  /* a key the small random set also makes */
+    {
+        memset(stage + OFF_ADDR, 0, 128);
+        put16(stage + OFF_ADDR, t->family);
+        put16(stage + OFF_ADDR + 2, htons(80));
+        if (t->family == AF_INET) memcpy(stage + OFF_ADDR + 4, v4s[1], 4);
+        else memcpy(stage + OFF_ADDR + 8, v6s[1], 16);
+    }
+    run_set(t, rnd(NPATHS), OV_NONE, 0, HDR + 2 * chars);
+}
+
+static void loopback(int family, USHORT port, struct sockaddr_storage *a, int *len)
+{
+    memset(a, 0, sizeof(*a));
+    if (family == AF_INET)
+    {
+        struct sockaddr_in *in = (struct sockaddr_in *)a;
+        in->sin_family = AF_INET;
+        in->sin_port = htons(port);
+        in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        *len = sizeof(*in);
+    }
+    else
+    {
+        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)a;
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons(port);
+        in6->sin6_addr.s6_addr[15] = 1;
+        *len = sizeof(*in6);
+    }
+}
+
+/* An accept socket that held a name, after AcceptEx: SPEC "A socket returned
+ * by accept/AcceptEx is a new object and starts with no names". */
+static void add_acceptex(struct target *l, const struct sockaddr_storage *a, int len, const char *name)
+{
+    GUID guid = WSAID_ACCEPTEX;
+    LPFN_ACCEPTEX acceptex = NULL;
+    char buf[2 * (sizeof(struct sockaddr_in6) + 16)];
+    struct target *t;
+    OVERLAPPED ov;
+    DWORD bytes;
+    SOCKET c;
+
+    if (WSAIoctl(l->s, SIO_GET_EXTENSION_FUNCTION_POINTER, &guid, sizeof(guid), &acceptex, sizeof(acceptex),
+                 &bytes, NULL, NULL) || !acceptex) { printf("note: no AcceptEx\n"); return; }
+    if (!(t = add_target(name, T_SOCKET, l->family, SOCK_STREAM, 0, 1, 2))) return;
+    valid_set(t, 0, 6);
+    memset(&ov, 0, sizeof(ov));
+    ov.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
+    if (!acceptex(l->s, t->s, buf, 0, sizeof(struct sockaddr_in6) + 16, sizeof(struct sockaddr_in6) + 16, &bytes, &ov)
+        && WSAGetLastError() != ERROR_IO_PENDING) { printf("note: AcceptEx failed (%d)\n", WSAGetLastError()); exit(3); }
+    c = new_socket(l->family, SOCK_STREAM, 0, 1);          /* stays open, connected, to the end */
+    if (connect(c, (const struct sockaddr *)a, len) || WaitForSingleObject(ov.hEvent, 5000))
+        { printf("note: AcceptEx did not complete (%d)\n", WSAGetLastError()); exit(3); }
+    setsockopt(t->s, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT, (char *)&l->s, sizeof(l->s));
+    CloseHandle(ov.hEvent);
+    model_clear(&t->m);
+    t->connected = 1;
+}
+
+/* a listening socket, a client that holds a name and connects to it, and
+ * the accepted socket (SPEC rule 4: connected and accepted stream sockets) */
+static void add_tcp_trio(int family, const char *lname, const char *cname, const char *aname)
+{
+    struct sockaddr_storage a;
+    struct target *l, *c, *acc;
+    int len;
+
+    if (!(l = add_target(lname, T_SOCKET, family, SOCK_STREAM, 0, 1, 2))) return;
+    loopback(family, 0, &a, &len);
+    if (bind(l->s, (struct sockaddr *)&a, len) || listen(l->s, 4) || getsockname(l->s, (struct sockaddr *)&a, &len))
+    {
+        printf("note: cannot listen on %s loopback (error %d)\n", family == AF_INET ? "IPv4" : "IPv6", WSAGetLastError());
+        return;
+    }
+    valid_set(l, 1, 4);    /* the listener's name is not the accepted socket's */
+    if (!(c = add_target(cname, T_SOCKET, family, SOCK_STREAM, 0, 1, 2))) return;
+    valid_set(c, 1, 5);
+    if (connect(c->s, (struct sockaddr *)&a, len)) { printf("note: connect failed (%d)\n", WSAGetLastError()); exit(3); }
+    c->connected = 1;
+    if (!(acc = add_target(aname, T_SOCKET, family, SOCK_STREAM, 0, 1, 2))) return;
+    closesocket(acc->s);
+    acc->s = accept(l->s, NULL, NULL);
+    acc->connected = 1;
+    if (acc->s == INVALID_SOCKET) { printf("note: accept failed (%d)\n", WSAGetLastError()); exit(3); }
+    add_acceptex(l, &a, len, family == AF_INET ? "tcp4 from AcceptEx" : "tcp6 from AcceptEx");
+}
+
+static void add_udp_connected(int family, const char *name)
+{
+    struct sockaddr_storage a;
+    struct target *t;
+    int len;
+
+    if (!(t = add_target(name, T_SOCKET, family, SOCK_DGRAM, 0, 1, 2))) return;
+    valid_set(t, 2, 7);
+    loopback(family, 9, &a, &len);
+    if (connect(t->s, (struct sockaddr *)&a, len)) { printf("note: UDP connect failed (%d)\n", WSAGetLastError()); exit(3); }
+    t->connected = 1;
+}
+
+/* connected, then disconnected with an AF_UNSPEC connect: no default peer
+ * any more (getpeername says so), so sets are allowed again (SPEC rule 4) */
+static void add_udp_disconnected(int family, const char *name)
+{
+    struct sockaddr_storage a;
+    struct target *t;
+    int len;
+
+    if (!(t = add_target(name, T_SOCKET, family, SOCK_DGRAM, 0, 1, 2))) return;
+    loopback(family, 9, &a, &len);
+    if (connect(t->s, (struct sockaddr *)&a, len)) { printf("note: UDP connect failed (%d)\n", WSAGetLastError()); exit(3); }
+    memset(&a, 0, sizeof(a));
+    a.ss_family = AF_UNSPEC;
+    connect(t->s, (struct sockaddr *)&a, len);
+    len = sizeof(a);
+    if (!getpeername(t->s, (struct sockaddr *)&a, &len))
+    {
+        printf("note: an AF_UNSPEC connect does not disconnect a UDP socket here: %s not fuzzed\n", name);
+        total_weight -= t->weight;
+        closesocket(t->s);
+        ntargets--;
+    }
+}
+
+static void make_targets(void)
+{
+    WCHAR dir[MAX_PATH], path[MAX_PATH];
+    struct target *t;
+
+    add_target("udp4", T_SOCKET, AF_INET, SOCK_DGRAM, 0, 1, 8);
+    add_target("udp6", T_SOCKET, AF_INET6, SOCK_DGRAM, 0, 1, 8);
+    add_target("tcp4", T_SOCKET, AF_INET, SOCK_STREAM, 0, 1, 5);
+    add_target("tcp6", T_SOCKET, AF_INET6, SOCK_STREAM, 0, 1, 5);
+    add_target("udp4 non-overlapped", T_SOCKET, AF_INET, SOCK_DGRAM, 0, 0, 4);
+    add_target("tcp6 non-overlapped", T_SOCKET, AF_INET6, SOCK_STREAM, 0, 0, 2);
+    for (t = targets; t < targets + ntargets; t++) t->recyclable = 1;
+    add_tcp_trio(AF_INET, "tcp4 listening", "tcp4 connected", "tcp4 accepted");
+    add_tcp_trio(AF_INET6, "tcp6 listening", "tcp6 connected", "tcp6 accepted");
+    add_udp_connected(AF_INET, "udp4 connected");
+    add_udp_connected(AF_INET6, "udp6 connected");
+    add_udp_disconnected(AF_INET, "udp4 disconnected");
+    add_target("raw4 icmp", T_SOCKET, AF_INET, SOCK_RAW, IPPROTO_ICMP, 1, 2);
+    add_target("raw6 icmpv6", T_SOCKET, AF_INET6, SOCK_RAW, 58, 1, 1);
+    add_target("unix stream", T_SOCKET, AF_UNIX, SOCK_STREAM, 0, 1, 1);
+    add_target("closed socket handle", T_CLOSED, 0, 0, 0, 0, 2);
+    if ((t = add_target("event", T_EVENT, 0, 0, 0, 0, 1))) t->s = (SOCKET)CreateEventW(NULL, TRUE, FALSE, NULL);
+    if ((t = add_target("file (overlapped)", T_FILE, 0, 0, 0, 1, 1)))
+    {
+        GetTempPathW(MAX_PATH, dir);
+        GetTempFileNameW(dir, L"fz", 0, path);
+        t->s = (SOCKET)CreateFileW(path, GENERIC_READ | GENERIC_WRITE, 0, NULL, CREATE_ALWAYS,
+                                   FILE_FLAG_DELETE_ON_CLOSE | FILE_FLAG_OVERLAPPED, NULL);
+        if ((HANDLE)t->s == INVALID_HANDLE_VALUE) { printf("cannot create a file\n"); exit(3); }
+    }
+    if ((t = add_target("NULL handle", T_NULL, 0, 0, 0, 0, 1))) t->s = 0;
+    if ((t = add_target("handle -1", T_MINUS1, 0, 0, 0, 0, 1))) t->s = (SOCKET)INVALID_HANDLE_VALUE;
+}
+
+static struct target *pick_target(void)
+{
+    int r = rnd(total_weight), i;
+    for (i = 0; i < ntargets; i++)
+        if ((r -= targets[i].weight) < 0) break;
+    if (targets[i].what == T_CLOSED)  /* a handle just closed: nothing can have reused it yet */
+    {
+        SOCKET s = new_socket(AF_INET, SOCK_DGRAM, 0, 1);
+        closesocket(s);
+        targets[i].s = s;
+    }
+    return &targets[i];
+}
+
+/* closing frees what the socket held (SPEC "Cost"); a new socket holds nothing */
+static void recycle(struct target *t)
+{
+    closesocket(t->s);
+    model_clear(&t->m);
+    t->s = new_socket(t->family, t->type, t->protocol, t->overlapped);
+    if (t->s == INVALID_SOCKET) { printf("cannot make a %s socket again\n", t->name); exit(3); }
+}
+
+/* ---- limits --------------------------------------------------------------- */
+
+/* a valid set of a new key number n (distinct from the random keys) */
+static int set_numbered(struct target *t, ULONG n, ULONG proto, ULONG chars)
+{
+    ULONG field = proto == 2 ? 2 * chars : chars;
+    BYTE *a = stage + OFF_ADDR;
+
+    build_set(proto, field, t->family, HDR + 2 * chars);
+    memset(a, 0, 128);
+    put16(a, t->family);
+    put16(a + 2, htons(5000));
+    if (t->family == AF_INET) { a[4] = 127; a[5] = 1; a[6] = (BYTE)(n >> 8); a[7] = (BYTE)n; }
+    else { a[8] = 0xfd; a[22] = (BYTE)(n >> 8); a[23] = (BYTE)n; }
+    return run_set(t, rnd(NPATHS), OV_NONE, 0, HDR + 2 * chars);
+}
+
+static void delete_numbered(struct target *t, ULONG n)
+{
+    struct key key;
+    struct entry *e;
+    int rule, expect;
+    BYTE *a = stage;
+
+    memset(a, 0, 28);
+    put16(a, t->family);
+    put16(a + 2, htons(5000));
+    if (t->family == AF_INET) { a[4] = 127; a[5] = 1; a[6] = (BYTE)(n >> 8); a[7] = (BYTE)n; }
+    else { a[8] = 0xfd; a[22] = (BYTE)(n >> 8); a[23] = (BYTE)n; }
+    expect = oracle_delete(t, 0, t->family == AF_INET ? 16 : 28, &rule, &key);
+    coverage[OP_DELETE][rule]++;
+    inputs++;
+    snprintf(input_desc, sizeof(input_desc), "%s, delete of numbered key %lu", t->name, n);
+    call_nt(t, IOCTL_DELETE, place(t->family == AF_INET ? 16 : 28), t->family == AF_INET ? 16 : 28, expect);
+    if (!expect && (e = model_find(&t->m, &key))) model_remove(&t->m, e);
+}
+
+/* Fills a datagram socket to 4096 names and past it (SPEC rule 11): new keys
+ * are refused, replacing is not, a delete makes room for one. */
+static void fill(struct target *t)
+{
+    ULONG n = 0;
+
+    while (t->m.count < MAX_NAMES && n < 2 * MAX_NAMES) set_numbered(t, n++, rnd(3), 1 + rnd(8));
+    set_numbered(t, n++, rnd(3), 3);          /* refused */
+    set_numbered(t, n++, rnd(3), 3);          /* refused */
+    set_numbered(t, 0, rnd(3), 4);            /* replaces */
+    delete_numbered(t, 1);
+    set_numbered(t, n++, rnd(3), 3);          /* fits again */
+    set_numbered(t, n++, rnd(3), 3);          /* refused */
+    if (rnd(2)) recycle(t);                   /* close a socket holding 4096 names */
+}
+
+/* SPEC rule 11, server-wide: 64 MiB of names across sockets.  Fills extra
+ * sockets until the server holds exactly 64 MiB - 2 bytes; then a new
+ * 2-byte name fits (64 MiB exactly), the next new key is refused, on any
+ * socket, while replacing still works; a delete makes room for one more;
+ * closing the sockets gives the room back (the final liveness check sets a
+ * name again). */
+static struct target quota_sockets[24];
+static int nquota;
+
+static struct target *quota_socket(void)
+{
+    struct target *t = &quota_sockets[nquota - 1];
+
+    if (nquota && t->m.count < MAX_NAMES) return t;
+    if (nquota == 24) { printf("quota phase: out of sockets\n"); exit(3); }
+    t = &quota_sockets[nquota++];
+    t->name = "udp4 (quota phase)";
+    t->what = T_SOCKET;
+    t->family = AF_INET;
+    t->type = SOCK_DGRAM;
+    t->overlapped = 1;
+    t->supported = 1;
+    model_clear(&t->m);
+    t->s = new_socket(AF_INET, SOCK_DGRAM, 0, 1);
+    return t;
+}
+
+static void quota_phase(void)
+{
+    ULONG n = 0;
+    int i;
+
+    printf("quota phase: filling the server to %u bytes of names\n", MAX_BYTES);
+    while (total_bytes + 2 * MAX_CHARS <= MAX_BYTES - 2) set_numbered(quota_socket(), n++, rnd(3), MAX_CHARS);
+    if (total_bytes < MAX_BYTES - 2) set_numbered(quota_socket(), n++, 2, (ULONG)(MAX_BYTES - 2 - total_bytes) / 2);
+    set_numbered(quota_socket(), n++, 2, 1);       /* 2 bytes: the server holds 64 MiB exactly */
+    set_numbered(quota_socket(), n++, 1, 1);       /* refused */
+    set_numbered(&targets[0], 9999, 1, 1);         /* refused on another socket too (unless the key exists) */
+    set_numbered(&quota_sockets[0], 0, 2, 1);      /* replacing is allowed */
+    set_numbered(&quota_sockets[0], 0, 0, MAX_CHARS); /* replacing is allowed, beyond the limit too */
+    delete_numbered(&quota_sockets[0], 1);
+    set_numbered(quota_socket(), n++, 1, 2);       /* below the limit again: fits */
+    set_numbered(quota_socket(), n++, 1, 2);       /* refused */
+    for (i = 0; i < nquota; i++)
+    {
+        closesocket(quota_sockets[i].s);
+        model_clear(&quota_sockets[i].m);
+    }
+    printf("quota phase: done, %d sockets\n", nquota);
+    nquota = 0;
+}
+
+/* ---- liveness ------------------------------------------------------------ */
+
+/* A fresh socket, a name set and read back: the wineserver still works. */
+static int alive(void)
+{
+    static const WCHAR name[] = L"alive";
+    BYTE buf[HDR + 10], out[HDR + 64];
+    struct sockaddr_in *in = (struct sockaddr_in *)(buf + OFF_ADDR);
+    SOCKET s = socket(AF_INET, SOCK_DGRAM, 0);
+    NTSTATUS st;
+    int ok;
+
+    if (s == INVALID_SOCKET || baseline || total_bytes >= MAX_BYTES)
+    {
+        closesocket(s);
+        return s != INVALID_SOCKET;
+    }
+    memset(buf, 0, sizeof(buf));
+    put32(buf, 1);
+    in->sin_family = AF_INET;
+    in->sin_port = htons(7);
+    in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    put32(buf + OFF_STRLEN, 5);
+    memcpy(buf + HDR, name, 10);
+    ok = !WSASetSocketPeerTargetName(s, (void *)buf, sizeof(buf), NULL, NULL);
+    st = nt_ioctl((HANDLE)s, IOCTL_GET, in, sizeof(*in), out, sizeof(out), NULL);
+    ok = ok && !st && get32(out + OFF_STRLEN) == 10 && !memcmp(out + HDR, name, 10);
+    closesocket(s);
+    return ok;
+}
+
+/* ---- main ---------------------------------------------------------------- */
+
+int main(void)
+{
+    const char *env_n = getenv("FUZZ_ITERATIONS"), *env_seed = getenv("FUZZ_SEED"), *env_q = getenv("FUZZ_QUOTA");
+    unsigned long long n = env_n ? strtoull(env_n, NULL, 0) : 200000, seed, next_probe = 10000, next_verify = 50000;
+    int quota, quota_done = 0, missing = 0, op, rule, fills = 0;
+    static const int needed_rules[NOPS][NRULES] = {
+        /* set: success and rules 1..12 (12: the server-wide byte limit, quota phase only) */
+        { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0 },
+        /* delete: success and rules 1..5 */
+        { 1, 1, 1, 1, 1, 1 },
+        /* get: success, not found, too small, overflow, bad key/socket, not a socket */
+        { 1, 1, 1, 1, 1, 1 } };
+    WSADATA wsa;
+    DWORD t0 = GetTickCount();
+
+    setvbuf(stdout, NULL, _IONBF, 0);
+    seed = env_seed ? strtoull(env_seed, NULL, 0) : ((unsigned long long)GetTickCount64() << 20) ^ GetCurrentProcessId() ^ (ULONG)time(NULL);
+    rng = seed;
+    baseline = getenv("FUZZ_BASELINE") && atoi(getenv("FUZZ_BASELINE"));
+    if (baseline) n = 0;
+    quota = !baseline && (env_q ? atoi(env_q) : n >= 100000);
+    printf("fuzz: seed %llu, %llu inputs, quota phase %s\n", seed, n, quota ? "on" : "off");
+    WSAStartup(MAKEWORD(2, 2), &wsa);
+    in_guard = make_region();
+    out_guard = make_region();
+    ov_event = CreateEventW(NULL, TRUE, FALSE, NULL);
+    make_targets();
+    if (!baseline) verify_all();
+
+    while (inputs < n)
+    {
+        struct target *t = pick_target();
+        ULONG r = rnd(100);
+
+        if (r < 45) random_set(t);
+        else if (r < 75) random_delete(t);
+        else random_get(t);
+
+        if (!rnd(3000) && t->recyclable) recycle(t);
+        /* fill udp4 to the 4096-name limit at a quarter of the run, udp6 at
+         * three quarters, and now and then a random one of them */
+        if ((fills == 0 && inputs >= n / 4) || (fills == 1 && inputs >= 3 * n / 4) || !rnd(50000))
+        {
+            struct target *u = &targets[fills++ % 2];
+            if (u->what == T_SOCKET && u->type == SOCK_DGRAM) fill(u);
+        }
+        if (quota && !quota_done && inputs >= n / 2) { quota_phase(); quota_done = 1; }
+        if (inputs >= next_verify)
+        {
+            next_verify += 50000;
+            verify_all();
+        }
+        if (inputs >= next_probe)
+        {
+            next_probe += 10000;
+            if (!alive()) { printf("the wineserver stopped answering after %llu inputs\n", inputs); crashes++; break; }
+        }
+    }
+    if (!crashes && !baseline) verify_all();
+    if (!crashes && !alive()) { printf("final check: the wineserver does not answer\n"); crashes++; }
+
+    printf("outcomes (per SPEC rule; 0 = success):\n");
+    for (op = 0; op < NOPS; op++)
+    {
+        printf("  %-6s", op_names[op]);
+        for (rule = 0; rule < NRULES; rule++)
+            if (coverage[op][rule] || needed_rules[op][rule]) printf(" %d:%llu", rule, coverage[op][rule]);
+        printf("\n");
+        for (rule = 0; rule < NRULES; rule++)
+            if (!coverage[op][rule] && needed_rules[op][rule] && n >= 20000 && !baseline)
+            {
+                printf("coverage: %s outcome %d never exercised\n", op_names[op], rule);
+                missing++;
+            }
+    }
+    printf("  overlapped completions checked: %llu by event, %llu by completion routine\n",
+           event_completions, routine_completions);
+    if (n >= 20000 && !baseline && (!event_completions || !routine_completions))
+    {
+        printf("coverage: no overlapped completion exercised\n");
+        missing++;
+    }
+    if (quota_done && !coverage[OP_SET][12]) { printf("coverage: set rule 12 (64 MiB) never exercised\n"); missing++; }
+    if (unexpected_count > 20) printf("(%llu more unexpected results not shown)\n", unexpected_count - 20);
+    printf("fuzz took %.1f s\n", (GetTickCount() - t0) / 1000.0);
+    printf("fuzz: %llu inputs, %d server crashes, %llu unexpected results (seed %llu)\n",
+           inputs, crashes, unexpected_count, seed);
+    if (crashes || unexpected_count) return 1;
+    return missing ? 2 : 0;
+}
