@@ -18,9 +18,9 @@
  * against it, byte for byte.  Input buffers end exactly at a no-access page,
  * so a read past the declared length faults; GET's output buffer too.
  *
- * Environment: FUZZ_ITERATIONS (inputs, default 200000; the count printed at
- * the end is a little higher: the run ends with a query of everything the
- * model holds, and a limit fill is not cut short), FUZZ_SEED (default:
+ * Environment: FUZZ_ITERATIONS (random inputs, default 200000; the limit
+ * fills, the 64 MiB phase and the queries of everything the model holds
+ * come on top, and are counted apart), FUZZ_SEED (default:
  * from the clock; printed), FUZZ_QUOTA (1/0: the 64 MiB server-wide phase,
  * about 33 000 inputs; default on when FUZZ_ITERATIONS >= 100000),
  * FUZZ_BASELINE=1: make the same sockets and handles but never touch peer
@@ -202,6 +202,7 @@ static int is_socket(const struct target *t) { return t->what == T_SOCKET; }
 /* ---- counters and reporting ---------------------------------------------- */
 
 static unsigned long long inputs, unexpected_count;
+static unsigned long long random_inputs;  /* the generated inputs, without fills and model queries */
 static unsigned long long event_completions, routine_completions;  /* successes seen through OVERLAPPED */
 static int crashes, baseline;
 
@@ -1237,10 +1238,12 @@ int main(void)
     make_targets();
     if (!baseline) verify_all();
 
-    while (inputs < n)
+    while (random_inputs < n)
     {
         struct target *t = pick_target();
         ULONG r = rnd(100);
+
+        random_inputs++;
 
         if (r < 45) random_set(t);
         else if (r < 75) random_delete(t);
@@ -1249,18 +1252,18 @@ int main(void)
         if (!rnd(3000) && t->recyclable) recycle(t);
         /* fill udp4 to the 4096-name limit at a quarter of the run, udp6 at
          * three quarters, and now and then a random one of them */
-        if ((fills == 0 && inputs >= n / 4) || (fills == 1 && inputs >= 3 * n / 4) || !rnd(50000))
+        if ((fills == 0 && random_inputs >= n / 4) || (fills == 1 && random_inputs >= 3 * n / 4) || !rnd(50000))
         {
             struct target *u = &targets[fills++ % 2];
             if (u->what == T_SOCKET && u->type == SOCK_DGRAM) fill(u);
         }
-        if (quota && !quota_done && inputs >= n / 2) { quota_phase(); quota_done = 1; }
-        if (inputs >= next_verify)
+        if (quota && !quota_done && random_inputs >= n / 2) { quota_phase(); quota_done = 1; }
+        if (random_inputs >= next_verify)
         {
             next_verify += 50000;
             verify_all();
         }
-        if (inputs >= next_probe)
+        if (random_inputs >= next_probe)
         {
             next_probe += 10000;
             if (!alive()) { printf("the wineserver stopped answering after %llu inputs\n", inputs); crashes++; break; }
@@ -1293,8 +1296,10 @@ int main(void)
     if (quota_done && !coverage[OP_SET][12]) { printf("coverage: set rule 12 (64 MiB) never exercised\n"); missing++; }
     if (unexpected_count > 20) printf("(%llu more unexpected results not shown)\n", unexpected_count - 20);
     printf("fuzz took %.1f s\n", (GetTickCount() - t0) / 1000.0);
+    printf("fuzz: %llu more inputs checked the model: limit fills, the 64 MiB phase, queries of all it holds\n",
+           inputs - random_inputs);
     printf("fuzz: %llu inputs, %d server crashes, %llu unexpected results (seed %llu)\n",
-           inputs, crashes, unexpected_count, seed);
+           random_inputs, crashes, unexpected_count, seed);
     if (crashes || unexpected_count) return 1;
     return missing ? 2 : 0;
 }
