@@ -2,13 +2,18 @@
  * - 4096 names per datagram socket: the 4097th new key fails with
  *   WSAENOBUFS; replacing an existing key still works when full;
  * - 1 to 1024 characters (IPSEC2: 2 to 2048 bytes, even);
- * - the server holds at most 64 MiB of names: 8 sockets of 4096 names of
- *   1024 characters fill it, the 9th socket's fill hits WSAENOBUFS; freed
- *   names give their room back, and after closing the sockets the server
- *   accepts names again and stays healthy. */
+ * - the server holds at most 64 MiB of names, counting what each entry
+ *   costs (its structure plus the name's bytes): 1024-character names fill
+ *   it before 32768 of them (the names' bytes alone would allow exactly
+ *   32768) and after at least 64 MiB / (2048 + 128); then 1-character names
+ *   take what is left.  A replacement that grows an entry is charged its
+ *   growth: refused with WSAENOBUFS when it does not fit, changing nothing;
+ *   a shrinking replacement always works and gives room back; after closing
+ *   the sockets the server accepts names again and stays healthy. */
 #include "ptn.h"
 
-#define FILL_SOCKETS 9
+#define FILL_SOCKETS 12
+#define SERVER_BYTES (64 * 1024 * 1024)
 
 static WCHAR big[MAX_CHARS + 2];
 
@@ -146,56 +151,86 @@ static void healthy(const char *when)
     closesocket(a); closesocket(b);
 }
 
+/* Fills sockets s[from..] with names of nchars characters until the server
+ * refuses one; returns the number stored, the refusing error in *err. */
+static int fill_server(SOCKET *s, int from, ULONG nchars, int *err)
+{
+    int i, total = 0;
+    *err = 0;
+    for (i = from; i < FILL_SOCKETS && !*err; i++)
+    {
+        s[i] = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+        total += fill(s[i], MAX_NAMES, nchars, err);
+    }
+    return total;
+}
+
 static void test_server_bound(void)
 {
-    SOCKET s[FILL_SOCKETS], t;
-    int i, n[FILL_SOCKETS], err[FILL_SOCKETS], round;
-    SOCKADDR_IN k1 = v4(1);
+    SOCKET s[FILL_SOCKETS], t, u;
+    SOCKADDR_IN k1 = v4(1), kx = v4(60000);
+    int i, round, big_n, small_n, err;
+    struct got g;
     DWORD t0;
-    char what[128];
+    char what[160];
 
-    fill_name(big, MAX_CHARS, 7);
     for (round = 0; round < 2; round++)
     {
-        printf("-- 64 MiB of names per server (round %d): %d sockets x %d names x %d characters\n",
-               round + 1, FILL_SOCKETS, MAX_NAMES, MAX_CHARS);
+        for (i = 0; i < FILL_SOCKETS; i++) s[i] = INVALID_SOCKET;
+        printf("-- 64 MiB of names per server (round %d)\n", round + 1);
         t0 = GetTickCount();
-        for (i = 0; i < FILL_SOCKETS; i++)
-        {
-            s[i] = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
-            n[i] = fill(s[i], MAX_NAMES, MAX_CHARS, &err[i]);
-        }
-        printf("filled in %lu ms\n", GetTickCount() - t0);
-        for (i = 0; i < FILL_SOCKETS - 1; i++)
-        {
-            snprintf(what, sizeof(what), "socket %d holds all its names (first error %d)", i + 1, err[i]);
-            check_int(n[i], MAX_NAMES, what);
-        }
-        snprintf(what, sizeof(what), "socket %d: its fill stops with WSAENOBUFS (after %d names)",
-                 FILL_SOCKETS, n[FILL_SOCKETS - 1]);
-        check_int(err[FILL_SOCKETS - 1], WSAENOBUFS, what);
-        check_true(n[FILL_SOCKETS - 1] < MAX_NAMES, "the 9th socket could not store all its names");
-        {
-            struct got g;
-            get(s[0], &k1, sizeof(k1), &g);
-            check_true(g.status == 0 && g.len == 2 * MAX_CHARS && g.name[0] == 'A' && !memcmp(g.name + 1, big + 1, 2 * MAX_CHARS - 2),
-                       "the first socket's first name is intact");
-        }
+        /* one small entry to grow later, on a socket of its own */
+        t = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+        check_int(set_name(t, PROTO_IPSEC, &kx, sizeof(kx), L"x"), 0, "a 1-character name to grow later");
+
+        fill_name(big, MAX_CHARS, 7);
+        big_n = fill_server(s, 0, MAX_CHARS, &err);
+        printf("filled %d names of %d characters in %lu ms\n", big_n, MAX_CHARS, GetTickCount() - t0);
+        check_int(err, WSAENOBUFS, "filling with 1024-character names ends with WSAENOBUFS");
+        snprintf(what, sizeof(what), "the bound counts each entry's structure: %d names of 2048 bytes < %d", big_n,
+                 SERVER_BYTES / (2 * MAX_CHARS));
+        check_true(big_n < SERVER_BYTES / (2 * MAX_CHARS), what);
+        snprintf(what, sizeof(what), "at most 128 bytes counted beyond each name: %d names >= %d", big_n,
+                 SERVER_BYTES / (2 * MAX_CHARS + 128) - 1);
+        check_true(big_n >= SERVER_BYTES / (2 * MAX_CHARS + 128) - 1, what);
+
+        /* what is left takes only small names; fill it with 1-character names */
+        u = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+        small_n = fill(u, MAX_NAMES, 1, &err);
+        printf("then %d names of 1 character\n", small_n);
+        check_int(err, WSAENOBUFS, "then 1-character names fill what is left, ending with WSAENOBUFS");
+        check_true(small_n < 64, "fewer than 64 of them fit (the room left was less than one 1024-character entry)");
+        closesocket(u);
+        u = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+        check_int(fill(u, MAX_NAMES, 1, &err), small_n, "closing a socket gives its room back: as many fit again");
+
+        /* growing the small entry by 2046 bytes does not fit: refused, nothing changed */
+        fill_name(big, MAX_CHARS, 9);
+        check_int(set_name_n(t, PROTO_IPSEC2, &kx, sizeof(kx), big, MAX_CHARS), WSAENOBUFS,
+                  "a replacement that grows an entry past the bound");
+        get(t, &kx, sizeof(kx), &g);
+        check_true(g.status == 0 && g.proto == PROTO_IPSEC && g.len == 2 && g.name[0] == 'x',
+                   "the refused replacement changed nothing (protocol, name)");
+        check_int(set_name(t, PROTO_IPSEC, &kx, sizeof(kx), L"y"), 0, "a replacement of the same size works when full");
+
+        /* shrinking a 1024-character entry to 1 character gives 2046 bytes back */
+        check_int(set_name(s[0], PROTO_IPSEC, &k1, sizeof(k1), L"z"), 0, "a shrinking replacement works when full");
+        get(s[0], &k1, sizeof(k1), &g);
+        check_true(g.status == 0 && g.len == 2 && g.name[0] == 'z', "and holds the short name");
+        check_int(set_name_n(t, PROTO_IPSEC, &kx, sizeof(kx), big, MAX_CHARS), 0,
+                  "then the small entry grows into the room given back");
+        get(t, &kx, sizeof(kx), &g);
+        check_true(g.status == 0 && g.len == 2 * MAX_CHARS && !memcmp(g.name, big, 2 * MAX_CHARS), "and holds the long name");
+        check_int(set_name(s[1], PROTO_IPSEC, &k1, sizeof(k1), L"short"), 0,
+                  "replacing another 1024-character name by a short one works");
         healthy("when full");
 
-        /* a deleted name gives its bytes back */
-        check_int(del_name(s[0], &k1, sizeof(k1)), 0, "delete one 1024-character name");
-        {
-            SOCKADDR_IN k = v4((USHORT)(1 + n[FILL_SOCKETS - 1]));
-            check_int(set_name_n(s[FILL_SOCKETS - 1], PROTO_IPSEC, &k, sizeof(k), big, MAX_CHARS), 0,
-                      "the 9th socket stores one more name");
-            k = v4((USHORT)(2 + n[FILL_SOCKETS - 1]));
-            check_int(set_name_n(s[FILL_SOCKETS - 1], PROTO_IPSEC, &k, sizeof(k), big, MAX_CHARS), WSAENOBUFS,
-                      "and then no more");
-        }
-        for (i = 0; i < FILL_SOCKETS; i++) closesocket(s[i]);
+        for (i = 0; i < FILL_SOCKETS; i++) if (s[i] != INVALID_SOCKET) closesocket(s[i]);
+        closesocket(t);
+        closesocket(u);
 
         t = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+        fill_name(big, MAX_CHARS, 7);
         check_int(set_name_n(t, PROTO_IPSEC, &k1, sizeof(k1), big, MAX_CHARS), 0, "after closing them: a new socket stores a name");
         closesocket(t);
         healthy("after closing");

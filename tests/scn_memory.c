@@ -1,9 +1,12 @@
 /* Scenario: wineserver memory (SPEC "Cost": closing the last handle frees
  * everything the socket stored).  Reads the wineserver's VmRSS from
- * /proc/<pid>/status (Wine maps Z: to /) before, after storing 64 sockets x
- * 4096 names of 64 characters, and after closing them.  Growth must be at
- * most the names' bytes plus 96 bytes per name; after closing, VmRSS must be
- * back within 2 MiB of the start.
+ * /proc/<pid>/status (Wine maps Z: to /) before and after storing 64 sockets
+ * x 4096 names of 64 characters.  Growth must be at most the names' bytes
+ * plus 96 bytes per name.  Then the sockets are closed and the same names
+ * stored again: the memory freed by closing must be reused, so the second
+ * round must leave VmRSS less than 2 MiB above the first round's.  (Whether
+ * VmRSS falls after closing is the allocator's business, not asserted: the
+ * server does not give memory back to the system by hand.)
  *
  * Our wineserver is found by scanning /proc/<pid>/comm for "wineserver" and
  * keeping the one whose root holds a marker file we create in our own /tmp
@@ -13,7 +16,7 @@
 #define SOCKETS 64
 #define CHARS 64
 #define PER_NAME_OVERHEAD 96
-#define SLACK_AFTER_CLOSE (2 * 1024 * 1024)
+#define REUSE_SLACK (2 * 1024 * 1024)
 
 static char marker[64];
 
@@ -89,7 +92,7 @@ int main(void)
     HANDLE h;
     unsigned pid;
     int i, k, candidates, errors = 0, bad = 0;
-    long long before, during, after, first_growth, names = (long long)SOCKETS * MAX_NAMES, name_bytes = names * CHARS * 2;
+    long long before, during, after, again, names = (long long)SOCKETS * MAX_NAMES, name_bytes = names * CHARS * 2;
     DWORD t0;
 
     startup();
@@ -133,8 +136,6 @@ int main(void)
            "growth %lld bytes <= names' bytes + 96 per name = %lld", during - before,
            name_bytes + names * PER_NAME_OVERHEAD);
 
-    first_growth = during - before;
-
     /* the names are really there (every 61st one) */
     for (i = 0; i < SOCKETS; i++)
         for (k = i % 61; k < MAX_NAMES; k += 61)
@@ -150,24 +151,17 @@ int main(void)
     for (i = 0; i < SOCKETS; i++) closesocket(s[i]);
     Sleep(500);
     after = rss(pid);
-    printf("VmRSS after closing: %lld KiB (%+lld KiB from the start)\n", after / 1024, (after - before) / 1024);
-    report(after - before <= SLACK_AFTER_CLOSE, "after closing, VmRSS is within 2 MiB of the start (%+lld bytes)",
-           after - before);
+    printf("VmRSS after closing: %lld KiB (%+lld KiB from the start; not asserted)\n", after / 1024, (after - before) / 1024);
 
-    /* If VmRSS stayed up, tell a leak from memory the allocator keeps:
-     * storing the same again must reuse what was freed. */
-    if (after - before > SLACK_AFTER_CLOSE)
-    {
-        errors = store(s);
-        check_int(errors, 0, "sets that failed, second time");
-        Sleep(200);
-        during = rss(pid);
-        printf("VmRSS with the names again: %lld KiB (%+lld KiB from after closing)\n", during / 1024, (during - after) / 1024);
-        /* allow for fragmentation: 1/8 of the first growth (a leak of the names alone would be more than half) */
-        report(during - after <= first_growth / 8, "storing the same names again reuses the freed memory "
-               "(%+lld bytes, at most 1/8 of the first growth: %lld)", during - after, first_growth / 8);
-        for (i = 0; i < SOCKETS; i++) closesocket(s[i]);
-    }
+    /* storing the same names again must reuse what closing freed */
+    errors = store(s);
+    check_int(errors, 0, "sets that failed, second time");
+    Sleep(200);
+    again = rss(pid);
+    printf("VmRSS with the names again: %lld KiB (%+lld KiB from the first round)\n", again / 1024, (again - during) / 1024);
+    report(again - during < REUSE_SLACK, "storing the same names after closing reuses the freed memory "
+           "(%+lld bytes above the first round, less than 2 MiB)", again - during);
+    for (i = 0; i < SOCKETS; i++) closesocket(s[i]);
     CloseHandle(h);
     WSACleanup();
     return summary();
