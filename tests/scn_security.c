@@ -1,0 +1,683 @@
+/* Scenario: the rest of the secure-socket family (SPEC "The rest of the
+ * family"): WSASetSocketSecurity / SIO_SET_SECURITY, WSAQuerySocketSecurity /
+ * SIO_QUERY_SECURITY, WSAImpersonateSocketPeer, WSARevertImpersonation.
+ * Every rule in its order, the Wine choices (refusing what demands IPsec,
+ * nothing reported as secured, no impersonation, accepted sockets start
+ * without settings), settings shared by processes (inheritance and
+ * DuplicateHandle), the SDK client flow, overlapped use.
+ * Run as "child MODE PID HANDLE" it is the other process. */
+#include "ptn.h"
+
+#ifndef SIO_SET_SECURITY
+#define SIO_SET_SECURITY   _WSAIOW(IOC_VENDOR, 200)
+#endif
+#ifndef SIO_QUERY_SECURITY
+#define SIO_QUERY_SECURITY _WSAIORW(IOC_VENDOR, 201)
+#endif
+
+/* mingw-w64 lacks the IPSEC2 structures: the SDK layout (SPEC: 152 and 64 bytes) */
+typedef struct
+{
+    SOCKET_SECURITY_PROTOCOL SecurityProtocol;
+    SOCKADDR_STORAGE PeerAddress;
+    ULONG PeerTokenAccessMask;
+    ULONG Flags;
+    ULONG FieldMask;
+} TEMPLATE_IPSEC2;
+typedef struct
+{
+    SOCKET_SECURITY_PROTOCOL SecurityProtocol;
+    ULONG Flags;
+    UINT64 PeerApplicationAccessTokenHandle;
+    UINT64 PeerMachineAccessTokenHandle;
+    UINT64 MmSaId;
+    UINT64 QmSaId;
+    UINT32 NegotiationWinerr;
+    GUID SaLookupContext;
+} INFO_IPSEC2;
+_Static_assert(sizeof(TEMPLATE_IPSEC2) == 152, "layout");
+_Static_assert(sizeof(INFO_IPSEC2) == 64, "layout");
+_Static_assert(sizeof(SOCKET_SECURITY_QUERY_TEMPLATE) == 144, "layout");
+_Static_assert(sizeof(SOCKET_SECURITY_QUERY_INFO) == 24, "layout");
+_Static_assert(offsetof(SOCKET_SECURITY_SETTINGS_IPSEC, AllStrings) == 84, "layout");
+
+#define ALLOW   SOCKET_SETTINGS_ALLOW_INSECURE
+#define GUARANT SOCKET_SETTINGS_GUARANTEE_ENCRYPTION
+#define IPSEC_HDR 84
+
+static union
+{
+    SOCKET_SECURITY_SETTINGS_IPSEC ipsec;
+    char bytes[IPSEC_HDR + 256];
+} settings_buf;
+
+static SOCKET_SECURITY_SETTINGS *settings(ULONG proto, ULONG flags)
+{
+    memset(&settings_buf, 0, sizeof(settings_buf));
+    settings_buf.ipsec.SecurityProtocol = proto;
+    settings_buf.ipsec.SecurityFlags = flags;
+    return (SOCKET_SECURITY_SETTINGS *)&settings_buf;
+}
+
+/* WSASetSocketSecurity and SIO_SET_SECURITY must agree; returns the error (0 on success). */
+static int set_sec(SOCKET s, const void *st, ULONG len)
+{
+    DWORD bytes = 0xdeadbeef;
+    int a, b;
+
+    WSASetLastError(0xdead);
+    a = WSASetSocketSecurity(s, st, len, NULL, NULL) ? WSAGetLastError() : 0;
+    if (!a) return 0;  /* applied: the SIO code would now answer "already applied" */
+    WSASetLastError(0xdead);
+    b = WSAIoctl(s, SIO_SET_SECURITY, (void *)st, len, NULL, 0, &bytes, NULL, NULL) ? WSAGetLastError() : 0;
+    if (a != b) report(0, "WSASetSocketSecurity answers %d, SIO_SET_SECURITY %d", a, b);
+    return a;
+}
+
+/* The first of the two ways only, for a call that may succeed. */
+static int set_sec_sio(SOCKET s, const void *st, ULONG len, DWORD *bytes)
+{
+    *bytes = 0xdeadbeef;
+    return WSAIoctl(s, SIO_SET_SECURITY, (void *)st, len, NULL, 0, bytes, NULL, NULL) ? WSAGetLastError() : 0;
+}
+
+struct query
+{
+    int err;
+    ULONG len;
+    union { INFO_IPSEC2 i2; SOCKET_SECURITY_QUERY_INFO i; char b[128]; } info;
+};
+
+/* WSAQuerySocketSecurity, then SIO_QUERY_SECURITY with the same arguments; both must agree. */
+static void query(SOCKET s, const void *tmpl, ULONG tmpllen, int with_info, ULONG infolen, struct query *q)
+{
+    struct query q2;
+    DWORD bytes;
+
+    memset(q, 0xcc, sizeof(*q));
+    q->len = infolen;
+    WSASetLastError(0xdead);
+    q->err = WSAQuerySocketSecurity(s, tmpl, tmpllen, with_info ? &q->info.i : NULL, &q->len, NULL, NULL)
+             ? WSAGetLastError() : 0;
+    memset(&q2, 0xcc, sizeof(q2));
+    bytes = infolen;   /* as the wrapper's infolen: both change only when the call sets them */
+    WSASetLastError(0xdead);
+    q2.err = WSAIoctl(s, SIO_QUERY_SECURITY, (void *)tmpl, tmpllen, with_info ? &q2.info : NULL, infolen, &bytes, NULL, NULL)
+             ? WSAGetLastError() : 0;
+    if (q2.err != q->err || ((q->err == 0 || q->err == WSAEFAULT || q->err == WSAEMSGSIZE) && bytes != q->len))
+        report(0, "WSAQuerySocketSecurity (%d, %lu) and SIO_QUERY_SECURITY (%d, %lu) disagree",
+               q->err, (unsigned long)q->len, q2.err, (unsigned long)bytes);
+}
+
+/* Applied protocol as the query sees it on a stream socket, or -error. */
+static int applied(SOCKET s)
+{
+    struct query q;
+    query(s, NULL, 0, 1, sizeof(SOCKET_SECURITY_QUERY_INFO), &q);
+    return q.err ? -q.err : (int)q.info.i.SecurityProtocol;
+}
+
+static int no_thread_token(void)
+{
+    HANDLE tok;
+    if (OpenThreadToken(GetCurrentThread(), TOKEN_QUERY, TRUE, &tok)) { CloseHandle(tok); return 0; }
+    return GetLastError() == ERROR_NO_TOKEN;
+}
+
+static SOCKET tcp(void) { return socket(AF_INET, SOCK_STREAM, IPPROTO_TCP); }
+static SOCKET udp(void) { return socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP); }
+
+static void tcp_pair(SOCKET *client, SOCKET *server)
+{
+    SOCKADDR_IN a;
+    SOCKET l = tcp_listener(&a);
+    *client = tcp();
+    connect(*client, (struct sockaddr *)&a, sizeof(a));
+    *server = accept(l, NULL, NULL);
+    closesocket(l);
+}
+
+/* ---- child: the other process ------------------------------------------- */
+
+static int child(int argc, char **argv)
+{
+    SOCKET s;
+    const char *mode = argv[2];
+
+    startup();
+    if (!strcmp(mode, "inherit")) s = (SOCKET)_strtoui64(argv[4], NULL, 0);
+    else
+    {
+        HANDLE parent = OpenProcess(PROCESS_DUP_HANDLE, FALSE, strtoul(argv[3], NULL, 0)), h = NULL;
+        DuplicateHandle(parent, (HANDLE)(ULONG_PTR)_strtoui64(argv[4], NULL, 0), GetCurrentProcess(), &h, 0, FALSE,
+                        DUPLICATE_SAME_ACCESS);
+        CloseHandle(parent);
+        s = (SOCKET)h;
+    }
+    if (!strcmp(argv[5], "sees-ipsec2"))
+    {
+        check_int(applied(s), PROTO_IPSEC2, "child: the query sees the protocol the parent applied");
+        check_int(set_sec(s, settings(PROTO_DEFAULT, ALLOW), 8), WSAEINVAL,
+                  "child: applying settings again -> WSAEINVAL (once per socket, any process)");
+    }
+    else if (!strcmp(argv[5], "apply-ipsec"))
+    {
+        check_int(applied(s), PROTO_DEFAULT, "child: nothing applied yet");
+        check_int(set_sec(s, settings(PROTO_IPSEC, ALLOW), IPSEC_HDR), 0, "child: applies IPSEC settings first");
+    }
+    return summary();
+}
+
+static void run_child(const char *mode, SOCKET s, const char *what)
+{
+    char exe[MAX_PATH], cmd[2 * MAX_PATH];
+    STARTUPINFOA si = { sizeof(si) };
+    PROCESS_INFORMATION pi;
+    DWORD code = 99;
+
+    GetModuleFileNameA(NULL, exe, sizeof(exe));
+    snprintf(cmd, sizeof(cmd), "\"%s\" child %s %lu 0x%llx %s", exe, !strcmp(mode, "inherit") ? "inherit" : "duplicate",
+             GetCurrentProcessId(), (unsigned long long)s, what);
+    if (!CreateProcessA(exe, cmd, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi))
+    {
+        report(0, "start the child (%s): error %lu", mode, GetLastError());
+        return;
+    }
+    if (WaitForSingleObject(pi.hProcess, 60000)) { TerminateProcess(pi.hProcess, 9); report(0, "child (%s) timed out", mode); }
+    GetExitCodeProcess(pi.hProcess, &code);
+    {
+        char msg[128];
+        snprintf(msg, sizeof(msg), "child (%s, %s) passed its checks (exit code)", mode, what);
+        check_int(code, 0, msg);
+    }
+    CloseHandle(pi.hProcess); CloseHandle(pi.hThread);
+}
+
+/* ---- WSASetSocketSecurity -------------------------------------------------- */
+
+static void test_set_order(void)
+{
+    static const ULONG bad_protos[] = { 3, 4, 0x7fffffff, 0x80000000, 0xffffffff };
+    static const ULONG bad_flags[] = { 4, 8, 0x80000000, 0xffffffff };
+    SOCKET closed = tcp(), s, c, a, raw;
+    SOCKADDR_IN addr = v4(0);
+    DWORD bytes;
+    char what[160];
+    int i;
+
+    printf("-- set: 1. not a socket -> WSAENOTSOCK\n");
+    closesocket(closed);
+    check_int(set_sec(closed, settings(PROTO_DEFAULT, ALLOW), 8), WSAENOTSOCK, "closed socket");
+    check_int(set_sec(INVALID_SOCKET, NULL, 0), WSAENOTSOCK, "INVALID_SOCKET, NULL settings");
+
+    printf("-- set: 2. family or type -> WSAEINVAL\n");
+    raw = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+    if (raw != INVALID_SOCKET)
+    {
+        check_int(set_sec(raw, settings(PROTO_DEFAULT, ALLOW), 8), WSAEINVAL, "raw ICMP socket");
+        check_int(set_sec(raw, settings(PROTO_DEFAULT, ALLOW), 0), WSAEINVAL, "raw ICMP socket, length 0 (2 before 4)");
+        check_int(set_sec(raw, NULL, 0), WSAEINVAL, "raw ICMP socket, NULL settings (2 before 8)");
+        closesocket(raw);
+    }
+    else printf("(no raw socket: error %d; not checked)\n", WSAGetLastError());
+
+    printf("-- set: 3. connected -> WSAEISCONN (before 4..8)\n");
+    tcp_pair(&c, &a);
+    check_int(set_sec(c, settings(PROTO_DEFAULT, ALLOW), 8), WSAEISCONN, "connected TCP client");
+    check_int(set_sec(a, settings(PROTO_DEFAULT, ALLOW), 8), WSAEISCONN, "accepted TCP socket");
+    check_int(set_sec(c, settings(PROTO_DEFAULT, ALLOW), 0), WSAEISCONN, "connected, length 0 (3 before 4)");
+    check_int(set_sec(c, settings(7, ALLOW), 8), WSAEISCONN, "connected, bad protocol (3 before 5)");
+    check_int(set_sec(c, NULL, 0), WSAEISCONN, "connected, NULL settings (3 before 8)");
+    closesocket(c); closesocket(a);
+    s = udp();
+    addr = v4(9);
+    connect(s, (struct sockaddr *)&addr, sizeof(addr));
+    check_int(set_sec(s, settings(PROTO_DEFAULT, ALLOW), 8), WSAEISCONN, "UDP socket with a default peer");
+    closesocket(s);
+
+    printf("-- set: 4. length below 8 -> WSAEMSGSIZE; NULL settings ignore the length\n");
+    s = tcp();
+    for (i = 0; i < 8; i++)
+    {
+        snprintf(what, sizeof(what), "length %d", i);
+        check_int(set_sec(s, settings(PROTO_DEFAULT, ALLOW), i), WSAEMSGSIZE, what);
+    }
+    check_int(set_sec(s, settings(9, 0x80), 7), WSAEMSGSIZE, "length 7 with a bad protocol (4 before 5)");
+    check_int(set_sec(s, NULL, 3), WSAEOPNOTSUPP, "NULL settings, length 3: the default policy (refused, rule 8)");
+
+    printf("-- set: 5. protocol or flags -> WSAEINVAL\n");
+    for (i = 0; i < (int)(sizeof(bad_protos) / sizeof(bad_protos[0])); i++)
+    {
+        snprintf(what, sizeof(what), "protocol %#lx", (unsigned long)bad_protos[i]);
+        check_int(set_sec(s, settings(bad_protos[i], ALLOW), 8), WSAEINVAL, what);
+    }
+    for (i = 0; i < (int)(sizeof(bad_flags) / sizeof(bad_flags[0])); i++)
+    {
+        snprintf(what, sizeof(what), "SecurityFlags %#lx", (unsigned long)(bad_flags[i] | ALLOW));
+        check_int(set_sec(s, settings(PROTO_DEFAULT, bad_flags[i] | ALLOW), 8), WSAEINVAL, what);
+    }
+    check_int(set_sec(s, settings(PROTO_IPSEC, 0x10 | ALLOW), 8), WSAEINVAL, "IPSEC, bad flags, length 8 (5 before 6)");
+
+    printf("-- set: 6. IPSEC: length, IpsecFlags, credential lengths\n");
+    for (i = 8; i < IPSEC_HDR; i += 19)
+    {
+        snprintf(what, sizeof(what), "IPSEC, length %d", i);
+        check_int(set_sec(s, settings(PROTO_IPSEC, ALLOW), i), WSAEMSGSIZE, what);
+    }
+    check_int(set_sec(s, settings(PROTO_IPSEC, ALLOW), IPSEC_HDR - 1), WSAEMSGSIZE, "IPSEC, length 83");
+    settings(PROTO_IPSEC, ALLOW)->SecurityFlags = ALLOW;
+    settings_buf.ipsec.IpsecFlags = 0x10;
+    check_int(set_sec(s, &settings_buf, IPSEC_HDR), WSAEINVAL, "IPSEC, IpsecFlags 0x10");
+    settings_buf.ipsec.IpsecFlags = 0x10;
+    check_int(set_sec(s, &settings_buf, IPSEC_HDR - 1), WSAEMSGSIZE, "IPSEC, IpsecFlags 0x10, length 83 (length first)");
+    {
+        /* {user, domain, password, length}: one character short, or sums that wrap in 32 bits */
+        static const ULONG lens[][4] =
+        {
+            {1, 0, 0, IPSEC_HDR + 1}, {0, 1, 0, IPSEC_HDR + 1}, {0, 0, 1, IPSEC_HDR}, {40, 40, 49, IPSEC_HDR + 256},
+            {0x7fffffff, 0, 0, IPSEC_HDR + 256}, {0x80000000, 0x80000000, 0, IPSEC_HDR + 256},
+            {0xffffffff, 1, 0, IPSEC_HDR + 256}, {0x80000000, 0x7fffffff, 1, IPSEC_HDR + 256},
+            {0xffffffff, 0xffffffff, 0xffffffff, IPSEC_HDR + 256}, {1, 0xffffffff, 1, IPSEC_HDR + 256},
+            {0x7fffffff, 0x7fffffff, 2, IPSEC_HDR + 256},
+        };
+        for (i = 0; i < (int)(sizeof(lens) / sizeof(lens[0])); i++)
+        {
+            SOCKET f = tcp();
+            settings(PROTO_IPSEC, ALLOW);
+            settings_buf.ipsec.UserNameStringLen = lens[i][0];
+            settings_buf.ipsec.DomainNameStringLen = lens[i][1];
+            settings_buf.ipsec.PasswordStringLen = lens[i][2];
+            snprintf(what, sizeof(what), "IPSEC, strings %#lx+%#lx+%#lx characters in %lu bytes -> WSAEMSGSIZE (no wrap-around)",
+                     (unsigned long)lens[i][0], (unsigned long)lens[i][1], (unsigned long)lens[i][2], (unsigned long)lens[i][3]);
+            check_int(set_sec(f, &settings_buf, lens[i][3]), WSAEMSGSIZE, what);
+            check_int(applied(f), PROTO_DEFAULT, "and nothing was applied");
+            closesocket(f);
+        }
+        settings(PROTO_IPSEC, 0);   /* valid lengths reach rule 8: refused, not applied */
+        settings_buf.ipsec.UserNameStringLen = 40;
+        settings_buf.ipsec.DomainNameStringLen = 40;
+        settings_buf.ipsec.PasswordStringLen = 48;
+        check_int(set_sec(s, &settings_buf, IPSEC_HDR + 256), WSAEOPNOTSUPP, "IPSEC, 128 characters in 256 bytes, no ALLOW_INSECURE: WSAEOPNOTSUPP");
+        settings_buf.ipsec.SecurityFlags = ALLOW;
+        settings_buf.ipsec.PasswordStringLen = 47;
+        check_int(set_sec_sio(s, &settings_buf, IPSEC_HDR + 254, &bytes), 0, "IPSEC, 127 characters in 254 bytes, ALLOW_INSECURE: applied");
+        check_int(applied(s), PROTO_IPSEC, "the query reports IPSEC");
+    }
+    closesocket(s);
+
+    printf("-- set: 7. bound, listening or already applied -> WSAEINVAL\n");
+    s = tcp();
+    addr = v4(0);
+    bind(s, (struct sockaddr *)&addr, sizeof(addr));
+    check_int(set_sec(s, settings(PROTO_DEFAULT, ALLOW), 8), WSAEINVAL, "bound TCP socket");
+    check_int(set_sec(s, settings(PROTO_DEFAULT, ALLOW), 4), WSAEMSGSIZE, "bound, length 4 (4 before 7)");
+    check_int(set_sec(s, NULL, 0), WSAEINVAL, "bound, NULL settings (7 before 8)");
+    listen(s, 1);
+    check_int(set_sec(s, settings(PROTO_DEFAULT, ALLOW), 8), WSAEINVAL, "listening TCP socket");
+    closesocket(s);
+    s = udp();
+    addr = v4(0);
+    bind(s, (struct sockaddr *)&addr, sizeof(addr));
+    check_int(set_sec(s, settings(PROTO_DEFAULT, ALLOW), 8), WSAEINVAL, "bound UDP socket");
+    closesocket(s);
+
+    printf("-- set: 8. what demands protection -> WSAEOPNOTSUPP, nothing stored\n");
+    s = tcp();
+    check_int(set_sec(s, NULL, 0), WSAEOPNOTSUPP, "NULL settings (the default policy requires IPsec)");
+    check_int(set_sec(s, settings(PROTO_DEFAULT, 0), 8), WSAEOPNOTSUPP, "no ALLOW_INSECURE");
+    check_int(set_sec(s, settings(PROTO_IPSEC2, GUARANT), 8), WSAEOPNOTSUPP, "GUARANTEE_ENCRYPTION");
+    check_int(set_sec(s, settings(PROTO_IPSEC, GUARANT | ALLOW), IPSEC_HDR), WSAEOPNOTSUPP, "GUARANTEE_ENCRYPTION | ALLOW_INSECURE");
+    check_int(applied(s), PROTO_DEFAULT, "nothing was stored: the query reports DEFAULT");
+
+    printf("-- set: 9. ALLOW_INSECURE is stored\n");
+    check_int(set_sec_sio(s, settings(PROTO_IPSEC2, ALLOW), 8 + 100, &bytes), 0,
+              "IPSEC2 with ALLOW_INSECURE, bytes beyond the 8-byte structure ignored");
+    check_int(bytes, 0, "lpcbBytesReturned is 0");
+    check_int(applied(s), PROTO_IPSEC2, "the query reports IPSEC2");
+    check_int(set_sec(s, settings(PROTO_IPSEC2, ALLOW), 8), WSAEINVAL, "once per socket: again -> WSAEINVAL");
+    check_int(set_sec(s, NULL, 0), WSAEINVAL, "once per socket: NULL settings -> WSAEINVAL (7 before 8)");
+    addr = v4(0);
+    bind(s, (struct sockaddr *)&addr, sizeof(addr));
+    check_int(applied(s), PROTO_IPSEC2, "the settings stay through bind");
+    listen(s, 1);
+    check_int(applied(s), PROTO_IPSEC2, "and through listen");
+    closesocket(s);
+    s = udp();
+    settings(PROTO_IPSEC, ALLOW);
+    settings_buf.ipsec.UserNameStringLen = 4;
+    settings_buf.ipsec.DomainNameStringLen = 3;
+    settings_buf.ipsec.PasswordStringLen = 6;
+    memcpy(settings_buf.ipsec.AllStrings, L"userdomsecret", 26);
+    check_int(set_sec(s, &settings_buf, IPSEC_HDR + 26), 0, "UDP, IPSEC with credentials that fit exactly (84 + 2 x 13)");
+    closesocket(s);
+}
+
+/* ---- WSAQuerySocketSecurity ------------------------------------------------ */
+
+static void test_query(void)
+{
+    static const GUID zero_guid;
+    TEMPLATE_IPSEC2 t2;
+    SOCKET_SECURITY_QUERY_TEMPLATE *t = (SOCKET_SECURITY_QUERY_TEMPLATE *)&t2;
+    SOCKET closed = tcp(), s, u, u6, c, a, raw;
+    struct query q;
+    char what[128];
+    int i;
+
+    memset(&t2, 0, sizeof(t2));
+    t2.PeerAddress.ss_family = AF_INET;
+
+    printf("-- query: 1. not a socket; 2. infolen NULL; 3. family or type\n");
+    closesocket(closed);
+    query(closed, NULL, 0, 1, 24, &q);
+    check_int(q.err, WSAENOTSOCK, "closed socket");
+    s = tcp();
+    WSASetLastError(0xdead);
+    check_int(WSAQuerySocketSecurity(s, NULL, 0, &q.info.i, NULL, NULL, NULL) ? WSAGetLastError() : 0, WSAEFAULT,
+              "infolen NULL -> WSAEFAULT");
+    WSASetLastError(0xdead);
+    check_int(WSAQuerySocketSecurity(closed, NULL, 0, NULL, NULL, NULL, NULL) ? WSAGetLastError() : 0, WSAEFAULT,
+              "infolen NULL on a closed socket: WSAEFAULT (checked in the wrapper)");
+    raw = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+    if (raw != INVALID_SOCKET)
+    {
+        query(raw, t, sizeof(*t), 1, 24, &q);
+        check_int(q.err, WSAEINVAL, "raw ICMP socket");
+        query(raw, NULL, 0, 0, 0, &q);
+        check_int(q.err, WSAEINVAL, "raw ICMP socket, no template, no info (3 before 4 and 7)");
+        closesocket(raw);
+    }
+
+    printf("-- query: 4. template sizes\n");
+    query(s, NULL, 0, 1, 24, &q);
+    check_int(q.err, 0, "stream socket, NULL template");
+    query(s, t, 0, 1, 24, &q);
+    check_int(q.err, 0, "stream socket, template length 0");
+    query(s, NULL, 50, 1, 24, &q);
+    check_int(q.err, 0, "stream socket, NULL template with a length");
+    for (i = 1; i < (int)sizeof(*t); i += 31)
+    {
+        snprintf(what, sizeof(what), "stream socket, template length %d", i);
+        query(s, t, i, 1, 24, &q);
+        check_int(q.err, WSAEMSGSIZE, what);
+    }
+    query(s, t, sizeof(*t) - 1, 0, 0, &q);
+    check_int(q.err, WSAEMSGSIZE, "template length 143, no info (4 before 7)");
+    t2.SecurityProtocol = PROTO_IPSEC2;
+    query(s, t, sizeof(*t), 1, 64, &q);
+    check_int(q.err, WSAEMSGSIZE, "IPSEC2 template of 144 bytes");
+    query(s, t, sizeof(t2) - 1, 1, 64, &q);
+    check_int(q.err, WSAEMSGSIZE, "IPSEC2 template of 151 bytes");
+    t2.SecurityProtocol = PROTO_DEFAULT;
+    u = udp();
+    query(u, NULL, 0, 1, 24, &q);
+    check_int(q.err, WSAEMSGSIZE, "datagram socket, no template");
+    query(u, t, 0, 1, 24, &q);
+    check_int(q.err, WSAEMSGSIZE, "datagram socket, template length 0");
+
+    printf("-- query: 5. template protocol; 6. datagram family\n");
+    t2.SecurityProtocol = 3;
+    query(s, t, sizeof(*t), 1, 24, &q);
+    check_int(q.err, WSAEINVAL, "template protocol 3");
+    t2.SecurityProtocol = 0xffffffff;
+    query(u, t, sizeof(*t), 0, 0, &q);
+    check_int(q.err, WSAEINVAL, "template protocol 0xffffffff, no info (5 before 7)");
+    t2.SecurityProtocol = PROTO_IPSEC;
+    t2.PeerAddress.ss_family = AF_INET6;
+    query(u, t, sizeof(*t), 1, 24, &q);
+    check_int(q.err, WSAEAFNOSUPPORT, "datagram AF_INET socket, AF_INET6 template");
+    query(s, t, sizeof(*t), 1, 24, &q);
+    check_int(q.err, 0, "stream socket: the template's family does not matter");
+    u6 = socket(AF_INET6, SOCK_DGRAM, IPPROTO_UDP);
+    if (u6 != INVALID_SOCKET)
+    {
+        query(u6, t, sizeof(*t), 1, 24, &q);
+        check_int(q.err, 0, "datagram AF_INET6 socket, AF_INET6 template");
+        t2.PeerAddress.ss_family = AF_INET;
+        query(u6, t, sizeof(*t), 1, 24, &q);
+        check_int(q.err, WSAEAFNOSUPPORT, "datagram AF_INET6 socket, AF_INET template");
+        closesocket(u6);
+    }
+    t2.PeerAddress.ss_family = AF_INET;
+
+    printf("-- query: 7. the size probe\n");
+    query(s, NULL, 0, 0, 0, &q);
+    check_true(q.err == WSAEFAULT && q.len == 24, "stream, no template, no info: WSAEFAULT, infolen 24 (the SDK sample's probe)");
+    query(s, NULL, 0, 1, 23, &q);
+    check_true(q.err == WSAEFAULT && q.len == 24, "stream, no template, infolen 23: WSAEFAULT, infolen 24");
+    t2.SecurityProtocol = PROTO_IPSEC;
+    query(s, t, sizeof(*t), 0, 0, &q);
+    check_true(q.err == WSAEMSGSIZE && q.len == 24, "stream, template, no info: WSAEMSGSIZE, infolen 24");
+    query(u, t, sizeof(*t), 1, 10, &q);
+    check_true(q.err == WSAEMSGSIZE && q.len == 24, "datagram, template, infolen 10: WSAEMSGSIZE, infolen 24");
+    t2.SecurityProtocol = PROTO_IPSEC2;
+    query(u, t, sizeof(t2), 1, 63, &q);
+    check_true(q.err == WSAEMSGSIZE && q.len == 64, "datagram, IPSEC2 template, infolen 63: WSAEMSGSIZE, infolen 64");
+
+    printf("-- query: 8. the information: never secured\n");
+    query(u, t, sizeof(t2), 1, 100, &q);
+    check_true(q.err == 0 && q.len == 64, "IPSEC2 template: 64 bytes written");
+    check_true(q.info.i2.SecurityProtocol == PROTO_DEFAULT && q.info.i2.Flags == 0 &&
+               !q.info.i2.PeerApplicationAccessTokenHandle && !q.info.i2.PeerMachineAccessTokenHandle &&
+               !q.info.i2.MmSaId && !q.info.i2.QmSaId && !q.info.i2.NegotiationWinerr &&
+               !memcmp(&q.info.i2.SaLookupContext, &zero_guid, sizeof(GUID)),
+               "protocol DEFAULT (none applied), Flags 0, no tokens, every IPSEC2 field 0");
+    check_true((unsigned char)q.info.b[64] == 0xcc, "nothing written past 64 bytes");
+    t2.SecurityProtocol = PROTO_DEFAULT;
+    query(u, t, sizeof(*t), 1, 100, &q);
+    check_true(q.err == 0 && q.len == 24 && (unsigned char)q.info.b[24] == 0xcc, "DEFAULT template: 24 bytes written");
+    closesocket(u);
+
+    check_int(set_sec(s, settings(PROTO_IPSEC, ALLOW), IPSEC_HDR), 0, "apply IPSEC with ALLOW_INSECURE");
+    {
+        SOCKADDR_IN addr;
+        SOCKET l = tcp_listener(&addr);
+        check_int(connect(s, (struct sockaddr *)&addr, sizeof(addr)) ? WSAGetLastError() : 0, 0, "connect");
+        a = accept(l, NULL, NULL);
+        closesocket(l);
+    }
+    query(s, NULL, 0, 1, 24, &q);
+    check_true(q.err == 0 && q.info.i.SecurityProtocol == PROTO_IPSEC && q.info.i.Flags == 0 &&
+               !q.info.i.PeerApplicationAccessTokenHandle && !q.info.i.PeerMachineAccessTokenHandle,
+               "connected: protocol IPSEC as applied, not secured, not encrypted, not impersonated, no tokens");
+    check_int(applied(a), PROTO_DEFAULT, "the accepted socket starts without settings (DEFAULT)");
+    check_int(set_sec(a, settings(PROTO_DEFAULT, ALLOW), 8), WSAEISCONN, "and being connected, takes none");
+    closesocket(s); closesocket(a);
+    tcp_pair(&c, &a);
+    check_int(applied(c), PROTO_DEFAULT, "a connected socket without settings reports DEFAULT");
+    closesocket(c); closesocket(a);
+}
+
+/* ---- impersonation ----------------------------------------------------------- */
+
+static void test_impersonate(void)
+{
+    SOCKET closed = tcp(), s, u, a, l, raw;
+    SOCKADDR_IN addr = v4(5000);
+    SOCKADDR_IN6 addr6 = v6(5000, 0);
+    HANDLE tok;
+
+    printf("-- impersonate: 1. not a socket; 2. family or type\n");
+    closesocket(closed);
+    check_int(WSAImpersonateSocketPeer(closed, (struct sockaddr *)&addr, sizeof(addr)) ? WSAGetLastError() : 0,
+              WSAENOTSOCK, "closed socket");
+    raw = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+    if (raw != INVALID_SOCKET)
+    {
+        check_int(WSAImpersonateSocketPeer(raw, NULL, 0) ? WSAGetLastError() : 0, WSAEINVAL, "raw ICMP socket, NULL address (2 before 3)");
+        closesocket(raw);
+    }
+
+    printf("-- impersonate: 3. datagram address; stream connection\n");
+    u = udp();
+    check_int(WSAImpersonateSocketPeer(u, NULL, sizeof(addr)) ? WSAGetLastError() : 0, WSAEFAULT, "datagram, NULL address");
+    check_int(WSAImpersonateSocketPeer(u, (struct sockaddr *)&addr, 1) ? WSAGetLastError() : 0, WSAEMSGSIZE, "datagram, length 1");
+    check_int(WSAImpersonateSocketPeer(u, (struct sockaddr *)&addr, 15) ? WSAGetLastError() : 0, WSAEMSGSIZE, "datagram, AF_INET in 15 bytes");
+    check_int(WSAImpersonateSocketPeer(u, (struct sockaddr *)&addr6, 27) ? WSAGetLastError() : 0, WSAEMSGSIZE,
+              "datagram, AF_INET6 in 27 bytes (size before family)");
+    check_int(WSAImpersonateSocketPeer(u, (struct sockaddr *)&addr6, sizeof(addr6)) ? WSAGetLastError() : 0, WSAEAFNOSUPPORT,
+              "datagram AF_INET socket, AF_INET6 address");
+    check_int(WSAImpersonateSocketPeer(u, (struct sockaddr *)&addr, sizeof(addr)) ? WSAGetLastError() : 0, WSAEOPNOTSUPP,
+              "datagram, valid address: WSAEOPNOTSUPP (no authenticated peer)");
+    check_true(no_thread_token(), "the thread has no token afterwards");
+    closesocket(u);
+    s = tcp();
+    check_int(WSAImpersonateSocketPeer(s, (struct sockaddr *)&addr, sizeof(addr)) ? WSAGetLastError() : 0, WSAENOTCONN,
+              "stream, not connected");
+    l = tcp_listener(&addr);
+    check_int(WSAImpersonateSocketPeer(l, NULL, 0) ? WSAGetLastError() : 0, WSAENOTCONN, "stream, listening");
+    connect(s, (struct sockaddr *)&addr, sizeof(addr));
+    a = accept(l, NULL, NULL);
+
+    printf("-- impersonate: 4. connected -> WSAEOPNOTSUPP; the token never changes\n");
+    check_int(WSAImpersonateSocketPeer(a, NULL, 0) ? WSAGetLastError() : 0, WSAEOPNOTSUPP,
+              "accepted stream socket, address ignored: WSAEOPNOTSUPP");
+    check_true(no_thread_token(), "the thread has no token afterwards");
+    check_int(WSAImpersonateSocketPeer(s, (struct sockaddr *)&addr6, 3) ? WSAGetLastError() : 0, WSAEOPNOTSUPP,
+              "connected client, bogus address ignored: WSAEOPNOTSUPP");
+    check_true(no_thread_token(), "still no token");
+    check_int(WSARevertImpersonation(), 0, "WSARevertImpersonation returns 0");
+    check_true(no_thread_token(), "and there is still no token");
+
+    printf("-- revert leaves another impersonation alone\n");
+    if (ImpersonateSelf(SecurityImpersonation))
+    {
+        check_true(!no_thread_token(), "ImpersonateSelf gave the thread a token");
+        check_int(WSAImpersonateSocketPeer(a, NULL, 0) ? WSAGetLastError() : 0, WSAEOPNOTSUPP, "impersonating the peer still fails");
+        check_int(WSARevertImpersonation(), 0, "WSARevertImpersonation returns 0");
+        check_true(OpenThreadToken(GetCurrentThread(), TOKEN_QUERY, TRUE, &tok), "the thread still has its own impersonation token");
+        CloseHandle(tok);
+        RevertToSelf();
+        check_true(no_thread_token(), "RevertToSelf ended it");
+    }
+    else report(0, "ImpersonateSelf failed: error %lu", GetLastError());
+    closesocket(s); closesocket(a); closesocket(l);
+}
+
+/* ---- processes, the SDK flow, overlapped --------------------------------- */
+
+static void test_processes(void)
+{
+    SOCKET s;
+    printf("-- settings are shared by processes\n");
+    s = WSASocketW(AF_INET, SOCK_STREAM, IPPROTO_TCP, NULL, 0, WSA_FLAG_OVERLAPPED);
+    SetHandleInformation((HANDLE)s, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
+    check_int(set_sec(s, settings(PROTO_IPSEC2, ALLOW), 8), 0, "parent applies IPSEC2 with ALLOW_INSECURE");
+    run_child("inherit", s, "sees-ipsec2");
+    run_child("duplicate", s, "sees-ipsec2");
+    closesocket(s);
+
+    s = tcp();
+    run_child("duplicate", s, "apply-ipsec");
+    check_int(applied(s), PROTO_IPSEC, "parent sees what the child applied");
+    check_int(set_sec(s, settings(PROTO_DEFAULT, ALLOW), 8), WSAEINVAL, "and cannot apply settings again");
+    closesocket(s);
+}
+
+static int listener_has_connection(SOCKET l)
+{
+    fd_set fds;
+    struct timeval tv = { 0, 300000 };
+    FD_ZERO(&fds);
+    FD_SET(l, &fds);
+    return select(0, &fds, NULL, NULL, &tv) == 1;
+}
+
+static void test_sdk_flow(void)
+{
+    static const WCHAR target[] = L"host/server.example";
+    union { SOCKET_PEER_TARGET_NAME p; char b[HDR + sizeof(target)]; } name;
+    SOCKET_SECURITY_QUERY_INFO info;
+    SOCKADDR_IN addr;
+    SOCKET l, c, a;
+    ULONG len;
+    char buf[16];
+    int r;
+
+    memset(&name, 0, sizeof(name));
+    name.p.SecurityProtocol = PROTO_IPSEC;
+    name.p.PeerTargetNameStringLen = wcslen(target);
+    memcpy(name.p.AllStrings, target, sizeof(target));
+
+    printf("-- the SDK client flow with ALLOW_INSECURE: works, unprotected, and says so\n");
+    l = tcp_listener(&addr);
+    c = tcp();
+    check_int(WSASetSocketSecurity(c, settings(PROTO_IPSEC, ALLOW), IPSEC_HDR, NULL, NULL) ? WSAGetLastError() : 0, 0,
+              "WSASetSocketSecurity(ALLOW_INSECURE)");
+    check_int(WSASetSocketPeerTargetName(c, &name.p, sizeof(name), NULL, NULL) ? WSAGetLastError() : 0, 0,
+              "WSASetSocketPeerTargetName");
+    check_int(connect(c, (struct sockaddr *)&addr, sizeof(addr)) ? WSAGetLastError() : 0, 0, "connect");
+    a = accept(l, NULL, NULL);
+    len = 0;
+    check_int(WSAQuerySocketSecurity(c, NULL, 0, NULL, &len, NULL, NULL) ? WSAGetLastError() : 0, WSAEFAULT, "the size probe");
+    check_int(WSAQuerySocketSecurity(c, NULL, 0, &info, &len, NULL, NULL) ? WSAGetLastError() : 0, 0, "WSAQuerySocketSecurity");
+    check_true(!(info.Flags & SOCKET_INFO_CONNECTION_SECURED) && !(info.Flags & SOCKET_INFO_CONNECTION_ENCRYPTED),
+               "the query says: not secured, not encrypted");
+    check_int(send(c, "hello", 6, 0), 6, "client sends");
+    r = recv(a, buf, sizeof(buf), 0);
+    check_true(r == 6 && !strcmp(buf, "hello"), "server receives it");
+    check_int(send(a, "world", 6, 0), 6, "server answers");
+    r = recv(c, buf, sizeof(buf), 0);
+    check_true(r == 6 && !strcmp(buf, "world"), "client receives it");
+    closesocket(c); closesocket(a);
+
+    printf("-- the SDK client flow with GUARANTEE_ENCRYPTION: stops before connecting\n");
+    c = tcp();
+    check_int(WSASetSocketSecurity(c, settings(PROTO_IPSEC, GUARANT | ALLOW), IPSEC_HDR, NULL, NULL) ? WSAGetLastError() : 0,
+              WSAEOPNOTSUPP, "WSASetSocketSecurity(GUARANTEE_ENCRYPTION) -> WSAEOPNOTSUPP");
+    /* the SDK client stops at the first error: nothing reached the listener */
+    check_true(!listener_has_connection(l), "the listener saw no connection attempt");
+    closesocket(c); closesocket(l);
+}
+
+static unsigned apc_calls;
+static DWORD apc_err, apc_bytes;
+static void WINAPI routine(DWORD err, DWORD bytes, LPWSAOVERLAPPED ov, DWORD flags)
+{
+    apc_calls++; apc_err = err; apc_bytes = bytes;
+}
+
+static void test_overlapped(void)
+{
+    SOCKET_SECURITY_QUERY_INFO info;
+    WSAOVERLAPPED ov;
+    SOCKET s = WSASocketW(AF_INET, SOCK_STREAM, IPPROTO_TCP, NULL, 0, WSA_FLAG_OVERLAPPED);
+    ULONG len;
+
+    printf("-- overlapped use completes at once\n");
+    memset(&ov, 0, sizeof(ov));
+    ov.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
+    ov.Internal = ov.InternalHigh = 0xdead;
+    check_int(WSASetSocketSecurity(s, settings(PROTO_DEFAULT, ALLOW), 8, &ov, NULL) ? WSAGetLastError() : 0, 0, "set, event: returns 0");
+    check_true(ov.Internal == 0 && ov.InternalHigh == 0 && !WaitForSingleObject(ov.hEvent, 0),
+               "set: Internal 0, InternalHigh 0, event signalled");
+    ResetEvent(ov.hEvent);
+    ov.Internal = 0xdead;
+    check_int(WSASetSocketSecurity(s, settings(PROTO_DEFAULT, ALLOW), 8, &ov, NULL) ? WSAGetLastError() : 0, WSAEINVAL,
+              "a failing set returns its error directly");
+    check_true(WaitForSingleObject(ov.hEvent, 0) == WAIT_TIMEOUT, "and completes nothing");
+
+    apc_calls = 0;
+    len = sizeof(info);
+    check_int(WSAQuerySocketSecurity(s, NULL, 0, &info, &len, &ov, routine) ? WSAGetLastError() : 0, 0,
+              "query, completion routine: returns 0");
+    check_int(apc_calls, 0, "routine not run before an alertable wait");
+    SleepEx(0, TRUE);
+    check_true(apc_calls == 1 && apc_err == 0 && apc_bytes == 24, "routine ran once: error 0, 24 bytes");
+    CloseHandle(ov.hEvent);
+    closesocket(s);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 5 && !strcmp(argv[1], "child")) return child(argc, argv);
+    startup();
+    test_set_order();
+    test_query();
+    test_impersonate();
+    test_processes();
+    test_sdk_flow();
+    test_overlapped();
+    WSACleanup();
+    return summary();
+}
