@@ -29,7 +29,7 @@ check-series:
 	tools/check-series
 
 shell: build
-	cd build/wine && ../../tools/inroot build -- bash
+	cd build/wine && ../../tools/inroot build --timeout 0 -- bash
 
 clean:
 	rm -rf build
