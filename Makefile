@@ -1,7 +1,7 @@
 # The workbench: Wine 10.0 with the patch series in patches/, built in a
 # Debian trixie root.  See README.md.
 
-.PHONY: all build demo check bench fuzz patches check-series shell clean
+.PHONY: all build demo check bench fuzz deb patches check-series shell clean
 
 all: build demo
 
@@ -22,6 +22,9 @@ bench: build
 fuzz: build
 	tests/run-fuzz
 
+deb:
+	tools/deb
+
 patches:
 	tools/export
 
@@ -29,7 +32,7 @@ check-series:
 	tools/check-series
 
 shell: build
-	cd build/wine && ../../tools/inroot build -- bash
+	cd build/wine && ../../tools/inroot build --timeout 0 -- bash
 
 clean:
 	rm -rf build
