@@ -1,8 +1,11 @@
-/* Demonstration: peer target names on a TCP and a UDP socket, read back from
- * the wineserver with the Wine-internal query, and a socket handed to a child
- * process (inherited handle; the child is this exe started with "child").
- * Under a Wine without the implementation, the first call aborts the process
- * ("unimplemented function fwpuclnt.dll.WSASetSocketPeerTargetName"). */
+/* Demonstration: a secure-socket client as the SDK sample writes it (set the
+ * security, name the peer, connect, query) with settings that demand IPsec
+ * and with settings that allow clear text; then peer target names on a TCP
+ * and a UDP socket, read back from the wineserver with the Wine-internal
+ * query, and a socket handed to a child process (inherited handle; the child
+ * is this exe started with "child").  Under a Wine without the
+ * implementation, the first call aborts the process ("unimplemented function
+ * fwpuclnt.dll.WSASetSocketSecurity"). */
 #include "ptn.h"
 
 static int problems;
@@ -25,6 +28,7 @@ static const char *err_name(int err)
     case WSAEAFNOSUPPORT: return "WSAEAFNOSUPPORT";
     case WSAENOTSOCK: return "WSAENOTSOCK";
     case WSAEFAULT: return "WSAEFAULT";
+    case WSAEOPNOTSUPP: return "WSAEOPNOTSUPP";
     }
     sprintf(buf, "error %d", err);
     return buf;
@@ -73,6 +77,63 @@ static int child(SOCKET tcp)
     return problems;
 }
 
+/* The SDK sample's client flow against a loopback listener; a departure from
+ * the contract counts as a problem. */
+static void secure_client(ULONG flags, const char *flags_name)
+{
+    static const WCHAR target[] = L"host/server.example";
+    union { SOCKET_PEER_TARGET_NAME p; char b[HDR + sizeof(target)]; } name;
+    SOCKET_SECURITY_SETTINGS settings = { SOCKET_SECURITY_PROTOCOL_DEFAULT, flags };
+    SOCKET_SECURITY_QUERY_INFO info;
+    SOCKADDR_IN addr;
+    SOCKET l = tcp_listener(&addr), c = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP), a;
+    ULONG len;
+    char buf[16];
+    int err;
+
+    err = WSASetSocketSecurity(c, &settings, sizeof(settings), NULL, NULL) ? WSAGetLastError() : 0;
+    printf("client: WSASetSocketSecurity(DEFAULT, %s) -> %s\n", flags_name, err_name(err));
+    if (flags & SOCKET_SETTINGS_GUARANTEE_ENCRYPTION)
+    {
+        expect(err, WSAEOPNOTSUPP);
+        printf("client: IPsec is not available in Wine: refused before connecting, nothing sent\n");
+        closesocket(c); closesocket(l);
+        return;
+    }
+    expect(err, 0);
+    memset(&name, 0, sizeof(name));
+    name.p.SecurityProtocol = SOCKET_SECURITY_PROTOCOL_IPSEC;
+    name.p.PeerTargetNameStringLen = wcslen(target);
+    memcpy(name.p.AllStrings, target, sizeof(target));
+    err = WSASetSocketPeerTargetName(c, &name.p, sizeof(name), NULL, NULL) ? WSAGetLastError() : 0;
+    printf("client: WSASetSocketPeerTargetName(\"host/server.example\") -> %s\n", err_name(err));
+    expect(err, 0);
+    err = connect(c, (struct sockaddr *)&addr, sizeof(addr)) ? WSAGetLastError() : 0;
+    printf("client: connect to 127.0.0.1:%u -> %s\n", ntohs(addr.sin_port), err_name(err));
+    expect(err, 0);
+    a = accept(l, NULL, NULL);
+    len = 0;
+    err = WSAQuerySocketSecurity(c, NULL, 0, NULL, &len, NULL, NULL) ? WSAGetLastError() : 0;
+    expect(err, WSAEFAULT);
+    err = WSAQuerySocketSecurity(c, NULL, 0, &info, &len, NULL, NULL) ? WSAGetLastError() : 0;
+    expect(err, 0);
+    printf("client: WSAQuerySocketSecurity -> %s: %s\n", err_name(err),
+           err ? "?" : info.Flags & SOCKET_INFO_CONNECTION_SECURED ? "secured" : "not secured (clear text, as allowed)");
+    if (!err && info.Flags) problems++;
+    send(c, "hello", 6, 0);
+    err = recv(a, buf, sizeof(buf), 0);
+    printf("server: received \"%s\"\n", err == 6 ? buf : "?");
+    if (err != 6) problems++;
+    send(a, "world", 6, 0);
+    err = recv(c, buf, sizeof(buf), 0);
+    printf("client: received \"%s\"\n", err == 6 ? buf : "?");
+    if (err != 6) problems++;
+    err = WSAImpersonateSocketPeer(a, NULL, 0) ? WSAGetLastError() : 0;
+    printf("server: WSAImpersonateSocketPeer -> %s (no authenticated peer; the thread keeps its own token)\n", err_name(err));
+    expect(err, WSAEOPNOTSUPP);
+    closesocket(c); closesocket(a); closesocket(l);
+}
+
 int main(int argc, char **argv)
 {
     SOCKET tcp, udp;
@@ -86,6 +147,11 @@ int main(int argc, char **argv)
     startup();
     if (argc == 3 && !strcmp(argv[1], "child"))
         return child((SOCKET)_strtoui64(argv[2], NULL, 0));
+
+    printf("== secure socket client (the SDK sample's flow), settings that demand protection\n");
+    secure_client(SOCKET_SETTINGS_GUARANTEE_ENCRYPTION, "GUARANTEE_ENCRYPTION");
+    printf("== secure socket client, settings that allow clear text\n");
+    secure_client(SOCKET_SETTINGS_ALLOW_INSECURE, "ALLOW_INSECURE");
 
     printf("== TCP socket (one name per socket)\n");
     tcp = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
