@@ -50,7 +50,9 @@
 #define SIO_DELETE 0x980000CBu      /* _WSAIOW(IOC_VENDOR, 203) */
 #define IOCTL_SET    0x001204C4u    /* IOCTL_AFD_WINE_SET_PEER_TARGET_NAME */
 #define IOCTL_DELETE 0x001204C8u    /* IOCTL_AFD_WINE_DELETE_PEER_TARGET_NAME */
-#define IOCTL_GET    0x001204CCu    /* IOCTL_AFD_WINE_GET_PEER_TARGET_NAME */
+#define IOCTL_GET    0x001204D4u    /* IOCTL_AFD_WINE_GET_PEER_TARGET_NAME (the series' test aid) */
+#define PARAMS     40               /* sizeof(struct afd_set_peer_target_name_params) */
+#define ENTRY      64               /* what the server counts for an entry beyond its name (x86-64) */
 DECLSPEC_IMPORT int WSAAPI WSADeleteSocketPeerTargetName(SOCKET, const struct sockaddr *, ULONG,
         LPWSAOVERLAPPED, LPWSAOVERLAPPED_COMPLETION_ROUTINE);
 
@@ -59,7 +61,7 @@ DECLSPEC_IMPORT int WSAAPI WSADeleteSocketPeerTargetName(SOCKET, const struct so
 #define OFF_STRLEN 136
 #define MAX_CHARS  1024
 #define MAX_NAMES  4096
-#define MAX_BYTES  (64u * 1024 * 1024)
+#define MAX_BYTES  (64u * 1024 * 1024) /* entries' structures and names, all sockets */
 #define MAX_LEN    70000            /* largest input the fuzzer sends */
 
 #define S_SUCCESS              0x00000000u
@@ -71,6 +73,7 @@ DECLSPEC_IMPORT int WSAAPI WSADeleteSocketPeerTargetName(SOCKET, const struct so
 #define S_OBJECT_TYPE_MISMATCH 0xC0000024u
 #define S_QUOTA_EXCEEDED       0xC0000044u
 #define S_NOT_SUPPORTED        0xC00000BBu
+#define S_NOT_IMPLEMENTED      0xC0000002u
 #define S_INVALID_BUFFER_SIZE  0xC0000206u
 #define S_NOT_FOUND            0xC0000225u
 #define S_CONNECTION_ACTIVE    0xC000023Bu
@@ -107,7 +110,7 @@ struct entry { struct key key; int used; ULONG proto, bytes, seed; };
 #define TAB 8192                    /* open addressing, at most 4096 used */
 struct model { struct entry *tab; int count; };
 
-static unsigned long long total_bytes;   /* name bytes held by all sockets */
+static unsigned long long total_bytes;   /* what all sockets' entries cost the server: ENTRY + name bytes each */
 
 static unsigned key_hash(const struct key *k)
 {
@@ -143,7 +146,7 @@ static void model_remove(struct model *m, struct entry *e)
 {
     unsigned i = e - m->tab, j = i, h;
 
-    total_bytes -= e->bytes;
+    total_bytes -= ENTRY + e->bytes;
     m->count--;
     e->used = 0;
     for (;;)  /* backward shift: keep every later entry of the run findable */
@@ -166,7 +169,7 @@ static void model_clear(struct model *m)
     if (!m->tab) m->tab = calloc(TAB, sizeof(*m->tab));
     if (!m->tab) { printf("out of memory\n"); exit(3); }
     for (i = 0; i < TAB; i++)
-        if (m->tab[i].used) { total_bytes -= m->tab[i].bytes; m->tab[i].used = 0; }
+        if (m->tab[i].used) { total_bytes -= ENTRY + m->tab[i].bytes; m->tab[i].used = 0; }
     m->count = 0;
 }
 
@@ -412,7 +415,9 @@ static void call_wsa(struct target *t, enum op op, enum path path, enum ovmode m
     else if (!err && path == P_WSAIOCTL && mode == OV_NONE && bytes)
         unexpected("success but bytes returned %lu, expected 0", bytes);
 
-    completes = !err && is_socket(t) && t->overlapped;
+    /* as every socket ioctl in Wine: a success completes through the
+     * OVERLAPPED, whether or not the socket was made overlapped */
+    completes = !err && is_socket(t);
     if (mode == OV_EVENT)
     {
         int signalled = WaitForSingleObject(ov_event, 0) == WAIT_OBJECT_0;
@@ -449,9 +454,8 @@ static int status_matches(const struct target *t, int expect, NTSTATUS got)
     switch (expect)
     {
     case 0: return g == S_SUCCESS;
-    case WSAENOTSOCK:
-        return t->what == T_EVENT ? g == S_OBJECT_TYPE_MISMATCH
-             : t->what == T_FILE ? g == S_NOT_SUPPORTED : g == S_INVALID_HANDLE;
+    case WSAENOTSOCK: return t->what == T_EVENT ? g == S_OBJECT_TYPE_MISMATCH : g == S_INVALID_HANDLE;
+    case WSAEOPNOTSUPP: return t->what == T_FILE ? g == S_NOT_SUPPORTED : g == S_NOT_IMPLEMENTED;
     case WSAEINVAL: return g == S_INVALID_PARAMETER;
     case WSAEISCONN: return g == S_CONNECTION_ACTIVE;
     case WSAEMSGSIZE: return g == S_INVALID_BUFFER_SIZE;
@@ -485,6 +489,74 @@ static void call_nt(struct target *t, ULONG code, const void *buf, ULONG len, in
         unexpected("expected %d (%s) as a status, got 0x%08lx", expect, wsa_name(expect), (ULONG)st);
 }
 
+/* A file answers what Wine's other socket ioctls answer for it (STATUS_NOT_SUPPORTED). */
+static int not_socket_error(const struct target *t)
+{
+    return t->what == T_FILE ? WSAEOPNOTSUPP : WSAENOTSOCK;
+}
+
+static BYTE raw[PARAMS + 2 * MAX_CHARS + 64];
+
+/* The raw set ioctl takes the series' parameter structure, as ws2_32 builds
+ * it from stage[0..len): the caller's size, protocol, length field and the
+ * first 28 bytes of the address, then at most 2048 bytes of the name. */
+static ULONG raw_set_params(ULONG len)
+{
+    ULONG name = len > HDR ? len - HDR : 0;
+    if (name > 2 * MAX_CHARS) name = 2 * MAX_CHARS;
+    memset(raw, 0, PARAMS);
+    put32(raw, len);
+    if (len >= HDR)
+    {
+        memcpy(raw + 4, stage, 4);
+        memcpy(raw + 8, stage + OFF_STRLEN, 4);
+        memcpy(raw + 12, stage + OFF_ADDR, 28);
+        memcpy(raw + PARAMS, stage + HDR, name);
+    }
+    return PARAMS + name;
+}
+
+static void call_nt_set(struct target *t, ULONG len, int expect)
+{
+    ULONG rawlen = raw_set_params(len);
+    BYTE *buf = place(rawlen);
+    memcpy(buf, raw, rawlen);
+    call_nt(t, IOCTL_SET, buf, rawlen, expect);
+}
+
+/* A malformed raw set: a request shorter than the structure, or holding
+ * fewer name bytes than its fields claim.  The server must refuse it with
+ * STATUS_INVALID_PARAMETER (a socket) and change nothing. */
+static void random_raw_malformed(struct target *t)
+{
+    ULONG proto = rnd(3), chars = 1 + rnd(MAX_CHARS), len, rawlen, cut;
+    BYTE *buf;
+    NTSTATUS st;
+    ULONG want;
+
+    memset(stage, 0, HDR);
+    put32(stage, proto);
+    gen_sockaddr(stage + OFF_ADDR, 128, t->family);
+    if (t->type == SOCK_DGRAM) { put16(stage + OFF_ADDR, t->family); put16(stage + OFF_ADDR + 2, 1 + rnd(60000)); }
+    put32(stage + OFF_STRLEN, proto == 2 ? 2 * chars : chars);
+    len = HDR + 2 * chars;
+    rawlen = raw_set_params(len);
+    cut = rnd(2) ? rnd(PARAMS) : PARAMS + rnd(2 * chars);   /* too short for the structure, or for the name */
+    if (rnd(4) == 0) put32(raw, rnd32());                    /* and a size field that says anything */
+    inputs++;
+    if (unexpected_count < 20)
+        snprintf(input_desc, sizeof(input_desc), "%s, raw set cut to %lu of %lu bytes, size field %lu",
+                 t->name, cut, rawlen, get32(raw));
+    buf = place(cut);
+    memcpy(buf, raw, cut);
+    st = nt_ioctl((HANDLE)t->s, IOCTL_SET, buf, cut, NULL, 0, NULL);
+    if (!is_socket(t)) want = t->what == T_EVENT ? S_OBJECT_TYPE_MISMATCH : t->what == T_FILE ? S_NOT_SUPPORTED : S_INVALID_HANDLE;
+    else if (cut < PARAMS) want = S_INVALID_PARAMETER;
+    else want = (ULONG)st;   /* the socket checks may come first; success is the one wrong answer */
+    if ((ULONG)st != want || (ULONG)st == S_SUCCESS)
+        unexpected("malformed raw set: status 0x%08lx", (ULONG)st);
+}
+
 /* ---- set ---------------------------------------------------------------- */
 
 /* SPEC "Errors, in the order they are checked" for a set of the input in
@@ -496,8 +568,9 @@ static int oracle_set(const struct target *t, int null_buf, ULONG len, int *rule
     ULONG proto, field;
     struct entry *e;
 
-    *rule = 1; if (!is_socket(t)) return WSAENOTSOCK;
+    /* SPEC: a NULL pointer may answer WSAEFAULT before the handle is looked at (no round trip) */
     *rule = 2; if (null_buf) return WSAEFAULT;
+    *rule = 1; if (!is_socket(t)) return not_socket_error(t);
     *rule = 3; if (!t->supported) return WSAEINVAL;
     *rule = 4; if (t->connected) return WSAEISCONN;
     *rule = 5; if (len < HDR) return WSAEMSGSIZE;
@@ -525,7 +598,11 @@ static int oracle_set(const struct target *t, int null_buf, ULONG len, int *rule
     }
     e = model_find((struct model *)&t->m, key);
     *rule = 11; if (!e && t->m.count >= MAX_NAMES) return WSAENOBUFS;
-    *rule = 12; if (!e && total_bytes >= MAX_BYTES) return WSAENOBUFS;
+    /* the total counts each entry's cost; a replacement is charged its growth */
+    {
+        unsigned long long new_cost = ENTRY + *bytes, old_cost = e ? ENTRY + e->bytes : 0;
+        *rule = 12; if (new_cost > old_cost && total_bytes + (new_cost - old_cost) > MAX_BYTES) return WSAENOBUFS;
+    }
     *rule = 0;
     return 0;
 }
@@ -554,13 +631,13 @@ static int run_set(struct target *t, enum path path, enum ovmode mode, int null_
     inputs++;
     buf = null_buf ? NULL : place(len);
     if (unexpected_count < 20) describe_set(t, path, mode, null_buf, len);
-    if (path == P_NT) call_nt(t, IOCTL_SET, buf, len, expect);
+    if (path == P_NT) call_nt_set(t, len, expect);
     else call_wsa(t, OP_SET, path, mode, buf, len, expect);
 
     if (!expect)
     {
         struct entry *e = model_find(&t->m, &key);
-        if (!e) e = model_add(&t->m, &key);
+        if (!e) { e = model_add(&t->m, &key); total_bytes += ENTRY; }
         total_bytes += bytes;
         total_bytes -= e->bytes;
         e->bytes = bytes;
@@ -657,8 +734,8 @@ static int oracle_delete(const struct target *t, int null_buf, ULONG len, int *r
 {
     USHORT family = len >= 2 ? get16(stage) : 0;
 
-    *rule = 1; if (!is_socket(t)) return WSAENOTSOCK;
     *rule = 2; if (null_buf) return WSAEFAULT;
+    *rule = 1; if (!is_socket(t)) return not_socket_error(t);
     *rule = 3; if (!t->supported) return WSAEINVAL;
     *rule = 4;
     if (len < 2 || (family == AF_INET && len < 16) || (family == AF_INET6 && len < 28)) return WSAEMSGSIZE;
@@ -1124,12 +1201,13 @@ static void fill(struct target *t)
     if (rnd(2)) recycle(t);                   /* close a socket holding 4096 names */
 }
 
-/* SPEC rule 11, server-wide: 64 MiB of names across sockets.  Fills extra
- * sockets until the server holds exactly 64 MiB - 2 bytes; then a new
- * 2-byte name fits (64 MiB exactly), the next new key is refused, on any
- * socket, while replacing still works; a delete makes room for one more;
- * closing the sockets gives the room back (the final liveness check sets a
- * name again). */
+/* SPEC rule 11, server-wide: 64 MiB for all entries, each costing its
+ * structure (ENTRY) plus its name.  Fills extra sockets until one 2-byte
+ * entry is left to fit; it fits (64 MiB exactly), the next new key is
+ * refused, on any socket; a shrinking replacement works and its room takes
+ * a growing one; a delete makes room; closing the sockets gives the room
+ * back (the final liveness check sets a name again).  The oracle decides
+ * every answer. */
 static struct target quota_sockets[24];
 static int nquota;
 
@@ -1153,20 +1231,28 @@ static struct target *quota_socket(void)
 
 static void quota_phase(void)
 {
-    ULONG n = 0;
+    struct target *last;
+    ULONG n = 0, last_n;
     int i;
 
     printf("quota phase: filling the server to %u bytes of names\n", MAX_BYTES);
-    while (total_bytes + 2 * MAX_CHARS <= MAX_BYTES - 2) set_numbered(quota_socket(), n++, rnd(3), MAX_CHARS);
-    if (total_bytes < MAX_BYTES - 2) set_numbered(quota_socket(), n++, 2, (ULONG)(MAX_BYTES - 2 - total_bytes) / 2);
-    set_numbered(quota_socket(), n++, 2, 1);       /* 2 bytes: the server holds 64 MiB exactly */
+    while (total_bytes + 2 * (ENTRY + 2 * MAX_CHARS) <= MAX_BYTES) set_numbered(quota_socket(), n++, rnd(3), MAX_CHARS);
+    while (total_bytes + 2 * ENTRY + 2 + 2 <= MAX_BYTES)   /* leave room for one entry of one character */
+    {
+        ULONG room = (ULONG)(MAX_BYTES - total_bytes - 2 * ENTRY - 2) / 2;
+        set_numbered(quota_socket(), n++, 0, room < MAX_CHARS ? room : MAX_CHARS);
+    }
+    set_numbered(quota_socket(), n++, 2, 1);       /* the last entry that fits: 64 MiB exactly */
+    last = &quota_sockets[nquota - 1];
+    last_n = n - 1;
     set_numbered(quota_socket(), n++, 1, 1);       /* refused */
     set_numbered(&targets[0], 9999, 1, 1);         /* refused on another socket too (unless the key exists) */
-    set_numbered(&quota_sockets[0], 0, 2, 1);      /* replacing is allowed */
-    set_numbered(&quota_sockets[0], 0, 0, MAX_CHARS); /* replacing is allowed, beyond the limit too */
-    delete_numbered(&quota_sockets[0], 1);
-    set_numbered(quota_socket(), n++, 1, 2);       /* below the limit again: fits */
-    set_numbered(quota_socket(), n++, 1, 2);       /* refused */
+    set_numbered(last, last_n, 1, 2);              /* a growing replacement that does not fit: refused */
+    set_numbered(&quota_sockets[0], 0, 2, 1);      /* a shrinking replacement works ... */
+    set_numbered(&quota_sockets[0], 1, 0, MAX_CHARS); /* one of the same size too */
+    set_numbered(last, last_n, 1, MAX_CHARS);      /* ... and a growth by what it gave back fits exactly */
+    delete_numbered(&quota_sockets[0], 1);         /* a delete makes room */
+    set_numbered(quota_socket(), n++, 1, 2);
     for (i = 0; i < nquota; i++)
     {
         closesocket(quota_sockets[i].s);
@@ -1188,7 +1274,7 @@ static int alive(void)
     NTSTATUS st;
     int ok;
 
-    if (s == INVALID_SOCKET || baseline || total_bytes >= MAX_BYTES)
+    if (s == INVALID_SOCKET || baseline || total_bytes + ENTRY + 10 > MAX_BYTES)
     {
         closesocket(s);
         return s != INVALID_SOCKET;
@@ -1245,7 +1331,8 @@ int main(void)
 
         random_inputs++;
 
-        if (r < 45) random_set(t);
+        if (r < 43) random_set(t);
+        else if (r < 45) random_raw_malformed(t);
         else if (r < 75) random_delete(t);
         else random_get(t);
 
