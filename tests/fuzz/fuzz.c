@@ -1,9 +1,14 @@
-/* Fuzzer for peer target names, written against shared/SPEC.md.
+/* Fuzzer for peer target names and socket security settings, written
+ * against shared/SPEC.md.
  *
  * Feeds random and adversarial inputs to WSASetSocketPeerTargetName and
  * WSADeleteSocketPeerTargetName (fwpuclnt), to WSAIoctl with
- * SIO_SET_PEER_TARGET_NAME / SIO_DELETE_PEER_TARGET_NAME, and to the three
- * Wine-internal ioctls through NtDeviceIoControlFile, on TCP and UDP sockets
+ * SIO_SET_PEER_TARGET_NAME / SIO_DELETE_PEER_TARGET_NAME, to the Wine-internal
+ * ioctls through NtDeviceIoControlFile (with the parameter structures ws2_32
+ * builds, and malformed ones), and to WSASetSocketSecurity /
+ * WSAQuerySocketSecurity / SIO_SET_SECURITY / SIO_QUERY_SECURITY and the raw
+ * set-security ioctl (every protocol and flag value, IPsec credential
+ * lengths whose sums pass 2^32, truncated buffers), on TCP and UDP sockets
  * over IPv4 and IPv6 (unconnected, listening, connected, disconnected,
  * accepted by accept and by AcceptEx, with and without WSA_FLAG_OVERLAPPED),
  * on sockets of other kinds (raw), and on handles that are not sockets
@@ -50,6 +55,10 @@
 #define SIO_DELETE 0x980000CBu      /* _WSAIOW(IOC_VENDOR, 203) */
 #define IOCTL_SET    0x001204C4u    /* IOCTL_AFD_WINE_SET_PEER_TARGET_NAME */
 #define IOCTL_DELETE 0x001204C8u    /* IOCTL_AFD_WINE_DELETE_PEER_TARGET_NAME */
+#define IOCTL_SET_SECURITY   0x001204CCu  /* IOCTL_AFD_WINE_SET_SECURITY */
+#define IOCTL_QUERY_SECURITY 0x001204D0u  /* IOCTL_AFD_WINE_QUERY_SECURITY */
+#define SIO_SET_SEC   0x980000C8u      /* _WSAIOW(IOC_VENDOR, 200) */
+#define SIO_QUERY_SEC 0xD80000C9u      /* _WSAIORW(IOC_VENDOR, 201) */
 #define IOCTL_GET    0x001204D4u    /* IOCTL_AFD_WINE_GET_PEER_TARGET_NAME (the series' test aid) */
 #define PARAMS     40               /* sizeof(struct afd_set_peer_target_name_params) */
 #define ENTRY      64               /* what the server counts for an entry beyond its name (x86-64) */
@@ -185,6 +194,8 @@ struct target
     int overlapped;         /* created with WSA_FLAG_OVERLAPPED */
     int supported;          /* AF_INET/AF_INET6 and SOCK_STREAM/SOCK_DGRAM (SPEC set rule 3) */
     int connected;          /* SPEC set rule 4 */
+    int bound;              /* bound or listening (security settings rule 7) */
+    int sec;                /* the protocol of the applied security settings, -1: none */
     int recyclable;         /* may be closed and made again during the run */
     int weight;
     SOCKET s;
@@ -229,6 +240,7 @@ static const char *wsa_name(int err)
     case WSAEAFNOSUPPORT: return "WSAEAFNOSUPPORT";
     case WSAENOBUFS: return "WSAENOBUFS";
     case WSAEISCONN: return "WSAEISCONN";
+    case WSAEOPNOTSUPP: return "WSAEOPNOTSUPP";
     default: return "?";
     }
 }
@@ -555,6 +567,165 @@ static void random_raw_malformed(struct target *t)
     else want = (ULONG)st;   /* the socket checks may come first; success is the one wrong answer */
     if ((ULONG)st != want || (ULONG)st == S_SUCCESS)
         unexpected("malformed raw set: status 0x%08lx", (ULONG)st);
+}
+
+
+/* ---- the security family (SPEC "The rest of the family") ---------------- */
+
+static unsigned long long sec_outcomes[2][10];   /* set rules 1..9 (0 success), query rules 1..8 */
+
+static ULONG pick_sec_proto(void)
+{
+    static const ULONG odd[] = { 3, 4, 0x7fffffff, 0x80000000, 0xffffffff };
+    ULONG r = rnd(10);
+    return r < 3 ? 0 : r < 6 ? 1 : r < 8 ? 2 : r < 9 ? PICK(odd) : rnd32();
+}
+
+static ULONG pick_strings_len(void)
+{
+    static const ULONG huge[] = { 0x7fffffff, 0x80000000, 0xffffffff, 0xfffffffe, 0x80000001, 0x40000000, 0x3fffffff };
+    ULONG r = rnd(8);
+    return r < 4 ? rnd(8) : r < 6 ? rnd(200) : PICK(huge);
+}
+
+/* SPEC WSASetSocketSecurity rules, in order, for the settings in stage[0..len) (NULL: defaults). */
+static int oracle_set_security(const struct target *t, int null_buf, ULONG len, int *rule)
+{
+    ULONG proto = get32(stage), flags = get32(stage + 4);
+
+    *rule = 1; if (!is_socket(t)) return not_socket_error(t);
+    *rule = 2; if (!t->supported) return WSAEINVAL;
+    *rule = 3; if (t->connected) return WSAEISCONN;
+    if (!null_buf)
+    {
+        *rule = 4; if (len < 8) return WSAEMSGSIZE;
+        *rule = 5; if (proto >= 3 || (flags & ~3u)) return WSAEINVAL;
+        if (proto == 1)
+        {
+            unsigned long long need = 84 + 2ull * ((unsigned long long)get32(stage + 72) + get32(stage + 76) + get32(stage + 80));
+            *rule = 6;
+            if (len < 84) return WSAEMSGSIZE;
+            if (get32(stage + 8) & ~15u) return WSAEINVAL;
+            if (need > len) return WSAEMSGSIZE;
+        }
+    }
+    *rule = 7; if (t->bound || t->sec >= 0) return WSAEINVAL;
+    *rule = 8; if (null_buf || !(flags & 2) || (flags & 1)) return WSAEOPNOTSUPP;
+    *rule = 0;
+    return 0;
+}
+
+static void random_set_security(struct target *t)
+{
+    static const ULONG lens[] = { 0, 1, 4, 7, 8, 9, 16, 83, 84, 85, 86, 100, 300 };
+    int null_buf = !rnd(12), way = rnd(3), rule, expect, err;
+    ULONG len, i, p;
+    DWORD bytes = 0xdeadbeef;
+    BYTE *buf;
+
+    for (i = 0; i < 400; i++) stage[i] = (BYTE)next64();
+    put32(stage, pick_sec_proto());
+    p = rnd(8);
+    put32(stage + 4, p < 3 ? 2 : p < 4 ? 0 : p < 5 ? 1 : p < 6 ? 3 : p < 7 ? (2 | (1u << rnd(32))) : rnd32());
+    put32(stage + 8, rnd(4) ? rnd(16) : rnd(2) ? 16 : rnd32());
+    put32(stage + 72, pick_strings_len());
+    put32(stage + 76, pick_strings_len());
+    put32(stage + 80, pick_strings_len());
+    len = rnd(3) ? PICK(lens) : 84 + 2 * (get32(stage + 72) + get32(stage + 76) + get32(stage + 80)) + rnd(3) - 1;
+    if (len > 400) len = rnd(401);
+    expect = oracle_set_security(t, null_buf, len, &rule);
+    sec_outcomes[0][rule]++;
+    inputs++;
+    if (unexpected_count < 20)
+        snprintf(input_desc, sizeof(input_desc), "%s, set security via %s, %slen %lu, protocol %#lx, flags %#lx, "
+                 "ipsec flags %#lx, strings %#lx+%#lx+%#lx", t->name, way == 0 ? "wrapper" : way == 1 ? "WSAIoctl" : "raw ioctl",
+                 null_buf ? "NULL settings, " : "", len, get32(stage), get32(stage + 4), get32(stage + 8),
+                 get32(stage + 72), get32(stage + 76), get32(stage + 80));
+    buf = null_buf ? NULL : place(len);
+    if (way == 2)
+    {
+        /* the parameter structure ws2_32 builds (64 bytes); now and then cut short */
+        BYTE params[64];
+        ULONG plen = 64;
+        memset(params, 0, sizeof(params));
+        put32(params, null_buf);
+        put32(params + 4, len);
+        if (!null_buf && len >= 8) { memcpy(params + 8, stage, 8); }
+        if (!null_buf && len >= 84 && get32(stage) == 1) { memcpy(params + 16, stage + 8, 4); memcpy(params + 20, stage + 12, 32);
+                                                           memcpy(params + 52, stage + 72, 12); }
+        if (!rnd(10)) { plen = rnd(64); expect = is_socket(t) ? WSAEINVAL : expect; }  /* too short: invalid */
+        memcpy(stage + 512, params, plen);
+        memcpy(in_guard - plen, params, plen);
+        call_nt(t, IOCTL_SET_SECURITY, in_guard - plen, plen, expect);
+        if (plen < 64) return;
+    }
+    else
+    {
+        WSASetLastError(0xdead);
+        if (way == 0) err = WSASetSocketSecurity(t->s, (void *)buf, len, NULL, NULL) ? WSAGetLastError() : 0;
+        else err = WSAIoctl(t->s, SIO_SET_SEC, buf, len, NULL, 0, &bytes, NULL, NULL) ? WSAGetLastError() : 0;
+        if (err != expect) unexpected("expected %d (%s), got %d (%s)", expect, wsa_name(expect), err, wsa_name(err));
+        else if (!err && way == 1 && bytes) unexpected("success but %lu bytes returned", bytes);
+    }
+    if (!expect) t->sec = get32(stage);
+}
+
+/* SPEC WSAQuerySocketSecurity rules, in order; *need is the information's size. */
+static int oracle_query(const struct target *t, int null_tmpl, ULONG tmpllen, int null_info, ULONG infolen,
+                        int *rule, ULONG *need)
+{
+    int has = !null_tmpl && tmpllen;
+    ULONG proto = has && tmpllen >= 144 ? get32(stage) : 0;
+
+    *need = has && proto == 2 ? 64 : 24;
+    *rule = 1; if (!is_socket(t)) return not_socket_error(t);
+    *rule = 3; if (!t->supported) return WSAEINVAL;
+    *rule = 4; if ((has || t->type == SOCK_DGRAM) && (!has || tmpllen < 144 || (proto == 2 && tmpllen < 152))) return WSAEMSGSIZE;
+    *rule = 5; if (has && proto >= 3) return WSAEINVAL;
+    *rule = 6; if (t->type == SOCK_DGRAM && get16(stage + 8) != t->family) return WSAEAFNOSUPPORT;
+    *rule = 7; if (null_info || infolen < *need) return has ? WSAEMSGSIZE : WSAEFAULT;
+    *rule = 0;
+    return 0;
+}
+
+static void random_query(struct target *t)
+{
+    static const ULONG tlens[] = { 0, 1, 8, 143, 144, 145, 151, 152, 153, 200 };
+    static const ULONG ilens[] = { 0, 1, 23, 24, 25, 63, 64, 65, 128 };
+    int null_tmpl = !rnd(4), null_info = !rnd(6), wrapper = rnd(2), rule, expect, err;
+    ULONG tmpllen = PICK(tlens), infolen = PICK(ilens), need, got_len, i;
+    BYTE *out;
+
+    for (i = 0; i < 160; i++) stage[i] = (BYTE)next64();
+    put32(stage, pick_sec_proto());
+    put16(stage + 8, rnd(4) ? t->family : rnd(3) ? (t->family == AF_INET ? AF_INET6 : AF_INET) : (USHORT)rnd32());
+    expect = oracle_query(t, null_tmpl, tmpllen, null_info, infolen, &rule, &need);
+    sec_outcomes[1][rule]++;
+    inputs++;
+    if (unexpected_count < 20)
+        snprintf(input_desc, sizeof(input_desc), "%s, query security via %s, template %s len %lu (protocol %#lx, family %u), "
+                 "info %s len %lu", t->name, wrapper ? "wrapper" : "WSAIoctl", null_tmpl ? "NULL" : "", tmpllen, get32(stage),
+                 get16(stage + 8), null_info ? "NULL" : "", infolen);
+    out = out_guard - 128;
+    memset(out, 0xcc, 128);
+    got_len = infolen;
+    WSASetLastError(0xdead);
+    if (wrapper)
+        err = WSAQuerySocketSecurity(t->s, null_tmpl ? NULL : (void *)place(tmpllen), tmpllen,
+                                     null_info ? NULL : (void *)out, &got_len, NULL, NULL) ? WSAGetLastError() : 0;
+    else
+    {
+        DWORD bytes = infolen;
+        err = WSAIoctl(t->s, SIO_QUERY_SEC, null_tmpl ? NULL : place(tmpllen), tmpllen, null_info ? NULL : out, infolen,
+                       &bytes, NULL, NULL) ? WSAGetLastError() : 0;
+        got_len = bytes;
+    }
+    if (err != expect) { unexpected("expected %d (%s), got %d (%s)", expect, wsa_name(expect), err, wsa_name(err)); return; }
+    if ((rule == 7 || rule == 0) && got_len != need) { unexpected("length %lu, expected %lu", got_len, need); return; }
+    if (rule) return;
+    if (get32(out) != (ULONG)(t->sec < 0 ? 0 : t->sec)) { unexpected("protocol %lu, expected %d", get32(out), t->sec < 0 ? 0 : t->sec); return; }
+    for (i = 4; i < need; i++) if (out[i]) { unexpected("byte %lu of the information is %#x: not secured means zeros", i, out[i]); return; }
+    for (i = need; i < 128; i++) if (out[i] != 0xcc) { unexpected("byte %lu past the information was written", i); return; }
 }
 
 /* ---- set ---------------------------------------------------------------- */
@@ -944,6 +1115,8 @@ static struct target *add_target(const char *name, enum what what, int family, i
     t->overlapped = overlapped;
     t->supported = (family == AF_INET || family == AF_INET6) && (type == SOCK_STREAM || type == SOCK_DGRAM);
     t->weight = weight;
+    t->bound = 0;
+    t->sec = -1;
     model_clear(&t->m);
     if (what == T_SOCKET)
     {
@@ -1041,6 +1214,7 @@ static void add_tcp_trio(int family, const char *lname, const char *cname, const
         printf("note: cannot listen on %s loopback (error %d)\n", family == AF_INET ? "IPv4" : "IPv6", WSAGetLastError());
         return;
     }
+    l->bound = 1;
     valid_set(l, 1, 4);    /* the listener's name is not the accepted socket's */
     if (!(c = add_target(cname, T_SOCKET, family, SOCK_STREAM, 0, 1, 2))) return;
     valid_set(c, 1, 5);
@@ -1081,6 +1255,7 @@ static void add_udp_disconnected(int family, const char *name)
     memset(&a, 0, sizeof(a));
     a.ss_family = AF_UNSPEC;
     connect(t->s, (struct sockaddr *)&a, len);
+    t->bound = 1;
     len = sizeof(a);
     if (!getpeername(t->s, (struct sockaddr *)&a, &len))
     {
@@ -1144,6 +1319,8 @@ static void recycle(struct target *t)
 {
     closesocket(t->s);
     model_clear(&t->m);
+    t->sec = -1;
+    if (!t->connected) t->bound = 0;
     t->s = new_socket(t->family, t->type, t->protocol, t->overlapped);
     if (t->s == INVALID_SOCKET) { printf("cannot make a %s socket again\n", t->name); exit(3); }
 }
@@ -1333,7 +1510,9 @@ int main(void)
 
         if (r < 43) random_set(t);
         else if (r < 45) random_raw_malformed(t);
-        else if (r < 75) random_delete(t);
+        else if (r < 67) random_delete(t);
+        else if (r < 71) random_set_security(t);
+        else if (r < 75) random_query(t);
         else random_get(t);
 
         if (!rnd(3000) && t->recyclable) recycle(t);
@@ -1375,6 +1554,11 @@ int main(void)
     }
     printf("  overlapped completions checked: %llu by event, %llu by completion routine\n",
            event_completions, routine_completions);
+    printf("  set security   0:%llu 1:%llu 2:%llu 3:%llu 4:%llu 5:%llu 6:%llu 7:%llu 8:%llu\n", sec_outcomes[0][0],
+           sec_outcomes[0][1], sec_outcomes[0][2], sec_outcomes[0][3], sec_outcomes[0][4], sec_outcomes[0][5],
+           sec_outcomes[0][6], sec_outcomes[0][7], sec_outcomes[0][8]);
+    printf("  query security 0:%llu 1:%llu 3:%llu 4:%llu 5:%llu 6:%llu 7:%llu\n", sec_outcomes[1][0], sec_outcomes[1][1],
+           sec_outcomes[1][3], sec_outcomes[1][4], sec_outcomes[1][5], sec_outcomes[1][6], sec_outcomes[1][7]);
     if (n >= 20000 && !baseline && (!event_completions || !routine_completions))
     {
         printf("coverage: no overlapped completion exercised\n");
