@@ -37,6 +37,14 @@
  *   delete_vs_null=R   delete, wrapper, level 1 / FIONBIO (WSAIoctl)
  *   set_4096_vs_1=R    set of a new key, wrapper, level 4096 / level 1
  *   delete_4096_vs_1=R delete, wrapper, level 4096 / level 1
+ *   security_set_vs_null=R    WSASetSocketSecurity(ALLOW_INSECURE) / FIONBIO
+ *   security_query_vs_null=R  WSAQuerySocketSecurity / FIONBIO
+ * Settings apply once per socket, so each timed set needs a fresh socket:
+ * the set is timed as "socket, set, close" minus "socket, close", both made
+ * call by call in the same loop as the null ioctl and the query, so that
+ * the three measurements share the scheduler's moods.  (A set refused as
+ * "already applied" runs all the same checks and would be easier to time,
+ * but it is not the path an application takes.)
  * Exit code: 0, or 1 if any call failed (then nothing was measured). */
 #define WIN32_LEAN_AND_MEAN
 #include <winsock2.h>
@@ -87,6 +95,24 @@ static SOCKADDR_IN key(int port)
     return a;
 }
 
+/* The raw ioctl takes the series' parameter structure (include/wine/afd.h
+ * struct afd_set_peer_target_name_params: size, protocol, length field, 28
+ * bytes of address), then the name: what ws2_32 sends. */
+static BYTE raw_buf[40 + 64];
+static ULONG raw_len;
+
+static void make_raw(void)
+{
+    ULONG v;
+    memset(raw_buf, 0, sizeof(raw_buf));
+    v = name_len; memcpy(raw_buf, &v, 4);
+    v = name_buf.p.SecurityProtocol; memcpy(raw_buf + 4, &v, 4);
+    v = name_buf.p.PeerTargetNameStringLen; memcpy(raw_buf + 8, &v, 4);
+    memcpy(raw_buf + 12, &name_buf.p.PeerAddress, 28);
+    memcpy(raw_buf + 40, name_buf.b + HDR, name_len - HDR);
+    raw_len = 40 + name_len - HDR;
+}
+
 /* One set or delete of key port through the given path; returns 0 or an error. */
 static int do_set(SOCKET s, enum path p, int port)
 {
@@ -102,7 +128,8 @@ static int do_set(SOCKET s, enum path p, int port)
     case WSAIOCTL:
         return WSAIoctl(s, PTN_SIO_SET, &name_buf, name_len, NULL, 0, &size, NULL, NULL) ? WSAGetLastError() : 0;
     default:
-        return NtDeviceIoControlFile((HANDLE)s, NULL, NULL, NULL, &io, IOCTL_SET, &name_buf, name_len, NULL, 0);
+        make_raw();
+        return NtDeviceIoControlFile((HANDLE)s, NULL, NULL, NULL, &io, IOCTL_SET, raw_buf, raw_len, NULL, 0);
     }
 }
 
@@ -188,6 +215,40 @@ static void repetition(SOCKET *sock, struct sums *sum, int rounds)
 }
 
 /* cost of reading the timer, as lap() reads it between two calls */
+/* ---- the security family ---- */
+
+struct sec_sums { double null, plain, set, query; };
+
+static void security_round(SOCKET q, struct sec_sums *sum, int rounds)
+{
+    SOCKET_SECURITY_SETTINGS settings = { SOCKET_SECURITY_PROTOCOL_DEFAULT, SOCKET_SETTINGS_ALLOW_INSECURE };
+    SOCKET_SECURITY_QUERY_INFO info;
+    u_long nonblocking = 0;
+    DWORD size;
+    ULONG len;
+    SOCKET s;
+    int i;
+
+    memset(sum, 0, sizeof(*sum));
+    lap();
+    for (i = 0; i < rounds; i++)
+    {
+        if (WSAIoctl(q, FIONBIO, &nonblocking, sizeof(nonblocking), NULL, 0, &size, NULL, NULL))
+            fail("FIONBIO", WSAGetLastError());
+        sum->null += lap();
+        s = socket(AF_INET, SOCK_STREAM, 0);
+        closesocket(s);
+        sum->plain += lap();
+        s = socket(AF_INET, SOCK_STREAM, 0);
+        if (WSASetSocketSecurity(s, &settings, sizeof(settings), NULL, NULL)) fail("WSASetSocketSecurity", WSAGetLastError());
+        closesocket(s);
+        sum->set += lap();
+        len = sizeof(info);
+        if (WSAQuerySocketSecurity(q, NULL, 0, &info, &len, NULL, NULL)) fail("WSAQuerySocketSecurity", WSAGetLastError());
+        sum->query += lap();
+    }
+}
+
 static double measure_timer(void)
 {
     double total = 0;
@@ -332,5 +393,29 @@ int main(void)
     printf("set_4096_vs_1=%.2f\n", m_set[WRAPPER][2] / m_set[WRAPPER][0]);
     printf("delete_4096_vs_1=%.2f\n", m_del[WRAPPER][2] / m_del[WRAPPER][0]);
     for (l = 0; l < NLEVELS; l++) closesocket(sock[l]);
+
+    /* the security family: null, socket+close, socket+set+close, query, call by call */
+    {
+        static double r_snull[MAXREPS], r_sset[MAXREPS], r_squery[MAXREPS];
+        SOCKET q = socket(AF_INET, SOCK_STREAM, 0);
+        struct sec_sums sum;
+        double sn, ss, sq;
+
+        security_round(q, &sum, CALLS / 10);    /* warm-up */
+        for (rep = 0; rep < reps; rep++)
+        {
+            security_round(q, &sum, CALLS / 4);
+            r_snull[rep] = sum.null / (CALLS / 4);
+            r_sset[rep] = (sum.set - sum.plain) / (CALLS / 4);
+            r_squery[rep] = sum.query / (CALLS / 4);
+        }
+        closesocket(q);
+        if (failures) { printf("security calls failed: nothing measured\n"); return 1; }
+        sn = median(r_snull, reps); ss = median(r_sset, reps); sq = median(r_squery, reps);
+        printf("\nsecurity family (%d x %d calls): null %.3f us, set %.3f us (socket+set+close minus socket+close), "
+               "query %.3f us\n", reps, CALLS / 4, sn * 1e6, ss * 1e6, sq * 1e6);
+        printf("security_set_vs_null=%.2f\n", ss / sn);
+        printf("security_query_vs_null=%.2f\n", sq / sn);
+    }
     return 0;
 }
