@@ -18,3 +18,6 @@ stage_done() { echo "==> $STAGE_NAME done (${1:+$1, }$(( $(date +%s) - STAGE_T0 
 # The root's key: its suite and package list.
 root_key() { { echo "$SUITE"; grep -v '^#' "$TOP/tools/packages"; } | sha256sum | cut -c1-16; }
 root_dir() { echo "$CACHE/root-$(root_key)"; }
+# A view's writable layer over the root is kept per root: a layer (and the
+# Wine prefix in it) made over another root is not reused.
+view_dir() { echo "$BUILD/views/$1-$(root_key)"; }
