@@ -1139,7 +1139,7 @@ static void verify_all(void)
 #define TMPL_IPSEC2  152
 #define INFO         24     /* sizeof(SOCKET_SECURITY_QUERY_INFO) */
 #define INFO_IPSEC2  64
-#define SEC_PARAMS   64     /* sizeof(struct afd_set_security_params) */
+#define SEC_PARAMS   32     /* sizeof(struct afd_set_security_params) */
 #define QUERY_PARAMS 12     /* sizeof(struct afd_query_security_params) */
 
 /* outcomes by the SPEC rule that decides: set 0 (success) and 1..8; query 0
@@ -1321,11 +1321,9 @@ static int run_set_security(struct target *t, int way, enum ovmode mode, int nul
         put32(params + 8, in.proto);
         put32(params + 12, in.flags);
         put32(params + 16, in.ipsec_flags);
-        if (way == 2 && in.proto == 1 && !null_buf && len >= SEC_IPSEC) memcpy(params + 20, stage + 12, 32);
-        else if (way == 3) for (i = 20; i < 52; i++) params[i] = (BYTE)next64();
-        put32(params + 52, in.user);
-        put32(params + 56, in.domain);
-        put32(params + 60, in.password);
+        put32(params + 20, in.user);
+        put32(params + 24, in.domain);
+        put32(params + 28, in.password);
         for (i = SEC_PARAMS; i < sizeof(params); i++) params[i] = (BYTE)next64();
         if (!is_socket(t)) acc[nacc++] = status_for(t, expect);
         else if (reqlen < SEC_PARAMS) acc[nacc++] = S_INVALID_PARAMETER;
