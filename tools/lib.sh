@@ -3,6 +3,9 @@
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=$TOP/build
+# The wineserver and DLLs the patched view binds over Debian's (tools/build
+# puts them there); make check-series points PTN_PATCHED_FILES elsewhere.
+PATCHED_FILES=${PTN_PATCHED_FILES:-$BUILD/patched-files}
 # The root is shared between checkouts and kept outside them.
 CACHE=${WINE_PTN_CACHE:-/var/cache/wine-ptn}
 SUITE=trixie
