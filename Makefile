@@ -1,7 +1,7 @@
 # The workbench: Wine 10.0 with the patch series in patches/, built in a
 # Debian trixie root.  See README.md.
 
-.PHONY: all build demo check bench fuzz deb patches check-series shell clean
+.PHONY: all build demo check bench fuzz soak deb patches check-series shell clean
 
 all: build demo
 
@@ -21,6 +21,10 @@ bench: build
 
 fuzz: build
 	tests/run-fuzz
+
+# make soak [SOAK_S=SECONDS]: faults and scale (default 600 s; tools/check runs 'tests/run-soak 30')
+soak: build
+	tests/run-soak $(SOAK_S)
 
 deb:
 	tools/deb
