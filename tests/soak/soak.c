@@ -936,7 +936,7 @@ static int nhidden;
 static HANDLE job;
 static char map_name[64];
 static WCHAR exe[MAX_PATH];
-static ULONGLONG t_start;
+static ULONGLONG t_start, next_progress;
 static int storm;
 
 static struct worker_state
@@ -1005,6 +1005,11 @@ static long long server_rss(void)
 }
 
 static double elapsed(void) { return (GetTickCount64() - t_start) / 1000.0; }
+static void progress_grid(void)
+{
+    ULONGLONG now = GetTickCount64();
+    while (next_progress <= now) next_progress += 10000;
+}
 
 /* ---- the supervisor's own calls ---- */
 
@@ -1081,6 +1086,11 @@ static void refill(const char *when, struct fill *f)
             n++;
         }
         ns++;
+        if (GetTickCount64() >= next_progress)
+        {
+            printf("soak: %3.0f s: %s: %lld names of 1024 characters stored so far\n", elapsed(), when, n);
+            progress_grid();
+        }
     }
     report(err == WSAENOBUFS, "%s: filling with 1024-character names ends with WSAENOBUFS (error %d after %lld names)",
            when, err, n);
@@ -1530,7 +1540,7 @@ static void run_storm(int seconds)
 {
     HANDLE h[SLOTS];
     int idx[SLOTS], n, s, t, p, i;
-    ULONGLONG end = GetTickCount64() + seconds * 1000ull, next_kill, next_progress, now;
+    ULONGLONG end = GetTickCount64() + seconds * 1000ull, next_kill, now;
     long long ops0 = total_ops(), kills0 = st.kills;
     char when[64];
 
@@ -1540,7 +1550,7 @@ static void run_storm(int seconds)
     for (s = 0; s < SLOTS; s++) start_worker(s);
     now = GetTickCount64();
     next_kill = now + KILL_MIN_MS + srnd(KILL_MAX_MS - KILL_MIN_MS);
-    next_progress = t_start + ((now - t_start) / 10000 + 1) * 10000;
+    progress_grid();
     while ((now = GetTickCount64()) < end)
     {
         ULONGLONG until = next_kill < next_progress ? next_kill : next_progress;
@@ -1557,7 +1567,7 @@ static void run_storm(int seconds)
             continue;
         }
         now = GetTickCount64();
-        if (now >= next_progress) { progress(); next_progress += 10000; }
+        if (now >= next_progress) { progress(); progress_grid(); }
         if (now >= next_kill)
         {
             s = srnd(SLOTS);
@@ -1634,6 +1644,7 @@ static int supervisor(int seconds)
     unsigned long long seed;
 
     t_start = GetTickCount64();
+    next_progress = t_start + 10000;
     valgrind = GetEnvironmentVariableA("PTN_VALGRIND", buf, sizeof(buf)) > 0;
     if (valgrind) vg_factor = 10;
     seed = GetEnvironmentVariableA("PTN_SOAK_SEED", buf, sizeof(buf)) ? _strtoui64(buf, NULL, 10)
@@ -1729,8 +1740,8 @@ static int supervisor(int seconds)
         for (k = 0; k < NKINDS; k++) printf(" %s %lld%s", kind_names[k], ops[k], k < NKINDS - 1 ? "," : "\n");
         printf("soak: calls by path:");
         for (k = 0; k < NPATHS; k++) printf(" %s %lld%s", path_names[k], paths[k], k < NPATHS - 1 ? "," : "\n");
-        printf("soak: workers: %lld started, %lld killed (%lld with a call in flight:", st.started, st.kills,
-               st.kills_inflight);
+        printf("soak: workers: %lld started, %lld killed (%lld with a call in flight; the calls in flight:", st.started,
+               st.kills, st.kills_inflight);
         for (k = 1; k <= NKINDS; k++) if (st.inflight_kind[k]) printf(" %s %lld", kind_names[k - 1], st.inflight_kind[k]);
         printf("), %lld stopped, %lld ended by themselves; start-up to ready %lld ms on average, %lld ms at most\n",
                st.stopped, st.exits, st.ready_n ? st.ready_ms / st.ready_n : 0, st.ready_max_ms);
