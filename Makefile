@@ -22,7 +22,7 @@ bench: build
 fuzz: build
 	tests/run-fuzz
 
-# make soak [SOAK_S=SECONDS]: faults and scale (default 600 s; tools/check runs 'tests/run-soak 30')
+# make soak [SOAK_S=SECONDS]: faults and scale (default 600 s; the short one: tests/run-soak 30)
 soak: build
 	tests/run-soak $(SOAK_S)
 
