@@ -1,7 +1,7 @@
 # The workbench: Wine 10.0 with the patch series in patches/, built in a
 # Debian trixie root.  See README.md.
 
-.PHONY: all build demo check bench fuzz soak deb patches check-series shell clean
+.PHONY: all build demo check bench fuzz soak deb patches check-series check-rebase shell clean
 
 all: build demo
 
@@ -34,6 +34,11 @@ patches:
 
 check-series:
 	tools/check-series
+
+# make check-rebase WINE_SRC=DIR: the series applied to and built on the Wine
+# git checkout DIR (cloned; DIR is not changed)
+check-rebase:
+	tools/check-rebase "$(WINE_SRC)"
 
 shell: build
 	cd build/wine && ../../tools/inroot build --timeout 0 -- bash
