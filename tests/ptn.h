@@ -30,14 +30,14 @@ DECLSPEC_IMPORT int WSAAPI WSADeleteSocketPeerTargetName(SOCKET Socket,
         const struct sockaddr *PeerAddr, ULONG PeerAddrLen,
         LPWSAOVERLAPPED Overlapped, LPWSAOVERLAPPED_COMPLETION_ROUTINE CompletionRoutine);
 
-/* Wine-internal ioctls (include/wine/afd.h, WINE_AFD_IOC(305..309)); the
+/* Wine-internal ioctls (include/wine/afd.h, WINE_AFD_IOC(305..310)); the
  * SET ioctls take Wine parameter structures (see the series), GET is the
  * project's test aid, the series' last patch. */
 #define IOCTL_AFD_WINE_SET_PEER_TARGET_NAME    0x001204C4
 #define IOCTL_AFD_WINE_DELETE_PEER_TARGET_NAME 0x001204C8
 #define IOCTL_AFD_WINE_SET_SECURITY            0x001204CC
 #define IOCTL_AFD_WINE_QUERY_SECURITY          0x001204D0
-#define IOCTL_AFD_WINE_GET_PEER_TARGET_NAME    0x001204D4
+#define IOCTL_AFD_WINE_GET_PEER_TARGET_NAME    0x001204D8
 
 #define ST_SUCCESS           ((NTSTATUS)0x00000000)
 #define ST_PENDING           ((NTSTATUS)0x00000103)

@@ -88,7 +88,7 @@
 #define IOCTL_QUERY_SECURITY 0x001204D0u  /* IOCTL_AFD_WINE_QUERY_SECURITY */
 #define SIO_SET_SEC   0x980000C8u      /* _WSAIOW(IOC_VENDOR, 200) */
 #define SIO_QUERY_SEC 0xD80000C9u      /* _WSAIORW(IOC_VENDOR, 201) */
-#define IOCTL_GET    0x001204D4u    /* IOCTL_AFD_WINE_GET_PEER_TARGET_NAME (the series' test aid) */
+#define IOCTL_GET    0x001204D8u    /* IOCTL_AFD_WINE_GET_PEER_TARGET_NAME (the series' test aid) */
 #define PARAMS     40               /* sizeof(struct afd_set_peer_target_name_params) */
 #define ENTRY      64               /* what the server counts for an entry beyond its name (x86-64) */
 DECLSPEC_IMPORT int WSAAPI WSADeleteSocketPeerTargetName(SOCKET, const struct sockaddr *, ULONG,
