@@ -30,6 +30,14 @@ DECLSPEC_IMPORT int WSAAPI WSADeleteSocketPeerTargetName(SOCKET Socket,
         const struct sockaddr *PeerAddr, ULONG PeerAddrLen,
         LPWSAOVERLAPPED Overlapped, LPWSAOVERLAPPED_COMPLETION_ROUTINE CompletionRoutine);
 
+/* mingw-w64's mstcpip.h may lack these */
+#ifndef SIO_SET_SECURITY
+#define SIO_SET_SECURITY   _WSAIOW(IOC_VENDOR, 200)
+#endif
+#ifndef SIO_QUERY_SECURITY
+#define SIO_QUERY_SECURITY _WSAIORW(IOC_VENDOR, 201)
+#endif
+
 /* Wine-internal ioctls (include/wine/afd.h, WINE_AFD_IOC(305..310)); the
  * SET ioctls take Wine parameter structures (see the series), GET is the
  * project's test aid, the series' last patch. */
@@ -259,6 +267,55 @@ static inline void check_absent(SOCKET s, const void *key, ULONG keylen, const c
 /* An unhandled exception (a crash, or a call to a function this Wine only
  * stubs) ends the process at once with exit code 3 and a line saying so,
  * instead of starting the debugger, which waits for ever without a terminal. */
+/* The wineserver of this run and its memory, read from the host's /proc
+ * through Z: (each run has a root of its own: the server whose /tmp holds
+ * the file MARKER is ours).  *candidates (if not NULL) counts the
+ * wineservers seen. */
+static inline int ptn_read_file(const char *path, char *buf, int size)
+{
+    HANDLE h = CreateFileA(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING, 0, NULL);
+    DWORD got = 0, total = 0;
+    if (h == INVALID_HANDLE_VALUE) return -1;
+    while (total < (DWORD)size - 1 && ReadFile(h, buf + total, size - 1 - total, &got, NULL) && got) total += got;
+    CloseHandle(h);
+    buf[total] = 0;
+    return (int)total;
+}
+
+static inline unsigned ptn_find_wineserver(const char *marker, int *candidates)
+{
+    WIN32_FIND_DATAA fd;
+    HANDLE f = FindFirstFileA("Z:\\proc\\*", &fd);
+    unsigned found = 0;
+    int n = 0;
+
+    if (candidates) *candidates = 0;
+    if (f == INVALID_HANDLE_VALUE) return 0;
+    do
+    {
+        char path[MAX_PATH], comm[64];
+        unsigned pid;
+        if (fd.cFileName[0] < '1' || fd.cFileName[0] > '9') continue;
+        pid = strtoul(fd.cFileName, NULL, 10);
+        snprintf(path, sizeof(path), "Z:\\proc\\%u\\comm", pid);
+        if (ptn_read_file(path, comm, sizeof(comm)) <= 0 || strncmp(comm, "wineserver", 10)) continue;
+        if (candidates) (*candidates)++;
+        snprintf(path, sizeof(path), "Z:\\proc\\%u\\root\\tmp\\%s", pid, marker);
+        if (GetFileAttributesA(path) != INVALID_FILE_ATTRIBUTES) found = pid;
+    } while (FindNextFileA(f, &fd) && ++n < 1000000);
+    FindClose(f);
+    return found;
+}
+
+/* VmRSS of pid in bytes, or -1. */
+static inline long long ptn_rss(unsigned pid)
+{
+    char path[MAX_PATH], buf[8192], *p;
+    snprintf(path, sizeof(path), "Z:\\proc\\%u\\status", pid);
+    if (ptn_read_file(path, buf, sizeof(buf)) <= 0 || !(p = strstr(buf, "VmRSS:"))) return -1;
+    return strtoll(p + 6, NULL, 10) * 1024;
+}
+
 static LONG WINAPI on_unhandled_exception(EXCEPTION_POINTERS *ep)
 {
     const EXCEPTION_RECORD *rec = ep->ExceptionRecord;

@@ -20,52 +20,6 @@
 
 static char marker[64];
 
-static int read_file(const char *path, char *buf, int size)
-{
-    HANDLE h = CreateFileA(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING, 0, NULL);
-    DWORD got = 0, total = 0;
-    if (h == INVALID_HANDLE_VALUE) return -1;
-    while (total < (DWORD)size - 1 && ReadFile(h, buf + total, size - 1 - total, &got, NULL) && got) total += got;
-    CloseHandle(h);
-    buf[total] = 0;
-    return (int)total;
-}
-
-/* Returns the pid of our wineserver, or 0. */
-static unsigned find_wineserver(int *candidates)
-{
-    WIN32_FIND_DATAA fd;
-    HANDLE f = FindFirstFileA("Z:\\proc\\*", &fd);
-    unsigned found = 0;
-    int n = 0;
-
-    *candidates = 0;
-    if (f == INVALID_HANDLE_VALUE) return 0;
-    do
-    {
-        char path[MAX_PATH], comm[64];
-        unsigned pid;
-        if (fd.cFileName[0] < '1' || fd.cFileName[0] > '9') continue;
-        pid = strtoul(fd.cFileName, NULL, 10);
-        snprintf(path, sizeof(path), "Z:\\proc\\%u\\comm", pid);
-        if (read_file(path, comm, sizeof(comm)) <= 0 || strncmp(comm, "wineserver", 10)) continue;
-        (*candidates)++;
-        snprintf(path, sizeof(path), "Z:\\proc\\%u\\root\\tmp\\%s", pid, marker);
-        if (GetFileAttributesA(path) != INVALID_FILE_ATTRIBUTES) { found = pid; n++; }
-    } while (FindNextFileA(f, &fd) && ++n < 1000000);
-    FindClose(f);
-    return found;
-}
-
-/* VmRSS of pid in bytes, or -1. */
-static long long rss(unsigned pid)
-{
-    char path[MAX_PATH], buf[8192], *p;
-    snprintf(path, sizeof(path), "Z:\\proc\\%u\\status", pid);
-    if (read_file(path, buf, sizeof(buf)) <= 0 || !(p = strstr(buf, "VmRSS:"))) return -1;
-    return strtoll(p + 6, NULL, 10) * 1024;
-}
-
 /* Stores SOCKETS x 4096 names of CHARS characters; returns the failures. */
 static int store(SOCKET *s)
 {
@@ -115,11 +69,11 @@ int main(void)
         set_name(w, PROTO_IPSEC, &k1, sizeof(k1), L"warm/up");
         closesocket(w);
     }
-    pid = find_wineserver(&candidates);
+    pid = ptn_find_wineserver(marker, &candidates);
     report(pid != 0, "found our wineserver among %d wineserver processes (pid %u)", candidates, pid);
     if (!pid) { CloseHandle(h); return summary(); }
     Sleep(200);
-    before = rss(pid);
+    before = ptn_rss(pid);
     check_true(before > 0, "read the wineserver's VmRSS");
     printf("VmRSS before: %lld KiB\n", before / 1024);
 
@@ -128,7 +82,7 @@ int main(void)
     printf("stored %lld names in %lu ms\n", names, GetTickCount() - t0);
     check_int(errors, 0, "sets that failed");
     Sleep(200);
-    during = rss(pid);
+    during = ptn_rss(pid);
     printf("VmRSS with the names: %lld KiB (growth %lld KiB; names hold %lld KiB; bound %lld KiB)\n",
            during / 1024, (during - before) / 1024, name_bytes / 1024,
            (name_bytes + names * PER_NAME_OVERHEAD) / 1024);
@@ -150,14 +104,14 @@ int main(void)
 
     for (i = 0; i < SOCKETS; i++) closesocket(s[i]);
     Sleep(500);
-    after = rss(pid);
+    after = ptn_rss(pid);
     printf("VmRSS after closing: %lld KiB (%+lld KiB from the start; not asserted)\n", after / 1024, (after - before) / 1024);
 
     /* storing the same names again must reuse what closing freed */
     errors = store(s);
     check_int(errors, 0, "sets that failed, second time");
     Sleep(200);
-    again = rss(pid);
+    again = ptn_rss(pid);
     printf("VmRSS with the names again: %lld KiB (%+lld KiB from the first round)\n", again / 1024, (again - during) / 1024);
     report(again - during < REUSE_SLACK, "storing the same names after closing reuses the freed memory "
            "(%+lld bytes above the first round, less than 2 MiB)", again - during);

@@ -8,13 +8,6 @@
  * Run as "child MODE PID HANDLE" it is the other process. */
 #include "ptn.h"
 
-#ifndef SIO_SET_SECURITY
-#define SIO_SET_SECURITY   _WSAIOW(IOC_VENDOR, 200)
-#endif
-#ifndef SIO_QUERY_SECURITY
-#define SIO_QUERY_SECURITY _WSAIORW(IOC_VENDOR, 201)
-#endif
-
 /* mingw-w64 lacks the IPSEC2 structures: the SDK layout (SPEC: 152 and 64 bytes) */
 typedef struct
 {

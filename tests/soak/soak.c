@@ -46,13 +46,6 @@
  * measured). */
 #include "../ptn.h"
 
-#ifndef SIO_SET_SECURITY
-#define SIO_SET_SECURITY   _WSAIOW(IOC_VENDOR, 200)
-#endif
-#ifndef SIO_QUERY_SECURITY
-#define SIO_QUERY_SECURITY _WSAIORW(IOC_VENDOR, 201)
-#endif
-
 #define SLOTS       4             /* worker processes alive at a time */
 #define THREADS     3             /* lanes per worker */
 #define LANES       (SLOTS * THREADS)
@@ -958,52 +951,14 @@ static struct
     long long ops_at_storm_end[3];
 } st;
 
-/* ---- wineserver memory (as tests/scn_memory.c) ---- */
+/* ---- wineserver memory (ptn.h) ---- */
 
 static char marker[64];
 static unsigned server_pid;
 
-static int read_text(const char *path, char *buf, int size)
-{
-    HANDLE h = CreateFileA(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING, 0, NULL);
-    DWORD got = 0, total = 0;
-    if (h == INVALID_HANDLE_VALUE) return -1;
-    while (total < (DWORD)size - 1 && ReadFile(h, buf + total, size - 1 - total, &got, NULL) && got) total += got;
-    CloseHandle(h);
-    buf[total] = 0;
-    return (int)total;
-}
-
-static unsigned find_wineserver(void)
-{
-    WIN32_FIND_DATAA fd;
-    HANDLE f = FindFirstFileA("Z:\\proc\\*", &fd);
-    unsigned found = 0;
-    int n = 0;
-
-    if (f == INVALID_HANDLE_VALUE) return 0;
-    do
-    {
-        char path[MAX_PATH], comm[64];
-        unsigned pid;
-        if (fd.cFileName[0] < '1' || fd.cFileName[0] > '9') continue;
-        pid = strtoul(fd.cFileName, NULL, 10);
-        snprintf(path, sizeof(path), "Z:\\proc\\%u\\comm", pid);
-        if (read_text(path, comm, sizeof(comm)) <= 0 || strncmp(comm, "wineserver", 10)) continue;
-        snprintf(path, sizeof(path), "Z:\\proc\\%u\\root\\tmp\\%s", pid, marker);
-        if (GetFileAttributesA(path) != INVALID_FILE_ATTRIBUTES) found = pid;
-    } while (FindNextFileA(f, &fd) && ++n < 1000000);
-    FindClose(f);
-    return found;
-}
-
 static long long server_rss(void)
 {
-    char path[MAX_PATH], buf[8192], *p;
-    if (!server_pid) return -1;
-    snprintf(path, sizeof(path), "Z:\\proc\\%u\\status", server_pid);
-    if (read_text(path, buf, sizeof(buf)) <= 0 || !(p = strstr(buf, "VmRSS:"))) return -1;
-    return strtoll(p + 6, NULL, 10) * 1024;
+    return server_pid ? ptn_rss(server_pid) : -1;
 }
 
 static double elapsed(void) { return (GetTickCount64() - t_start) / 1000.0; }
@@ -1675,7 +1630,7 @@ static int supervisor(int seconds)
         snprintf(marker, sizeof(marker), "ptn-soak-marker-%lu-%llu", GetCurrentProcessId(), seed);
         snprintf(mpath, sizeof(mpath), "Z:\\tmp\\%s", marker);
         mh = CreateFileA(mpath, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, FILE_FLAG_DELETE_ON_CLOSE, NULL);
-        server_pid = find_wineserver();
+        server_pid = ptn_find_wineserver(marker, NULL);
         report(server_pid != 0, "found our wineserver (pid %u)", server_pid);
     }
     check_true(alive_check("at the start"), "the supervisor's own calls work at the start");
