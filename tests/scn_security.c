@@ -544,6 +544,28 @@ static void test_impersonate(void)
         check_true(no_thread_token(), "RevertToSelf ended it");
     }
     else report(0, "ImpersonateSelf failed: error %lu", GetLastError());
+
+    /* the checks are the server's: they hold for a handle that ws2_32 of this
+     * process did not make (the soak found WSAENOTSOCK answered for those) */
+    printf("-- impersonate: a socket handle copied with DuplicateHandle\n");
+    {
+        SOCKET fresh = tcp(), dgram = udp();
+        HANDLE d1 = NULL, d2 = NULL, d3 = NULL;
+        DuplicateHandle(GetCurrentProcess(), (HANDLE)fresh, GetCurrentProcess(), &d1, 0, FALSE, DUPLICATE_SAME_ACCESS);
+        DuplicateHandle(GetCurrentProcess(), (HANDLE)a, GetCurrentProcess(), &d2, 0, FALSE, DUPLICATE_SAME_ACCESS);
+        DuplicateHandle(GetCurrentProcess(), (HANDLE)dgram, GetCurrentProcess(), &d3, 0, FALSE, DUPLICATE_SAME_ACCESS);
+        check_int(WSAImpersonateSocketPeer((SOCKET)d1, NULL, 0) ? WSAGetLastError() : 0, WSAENOTCONN,
+                  "copy of an unconnected stream socket: WSAENOTCONN");
+        check_int(WSAImpersonateSocketPeer((SOCKET)d2, NULL, 0) ? WSAGetLastError() : 0, WSAEOPNOTSUPP,
+                  "copy of an accepted stream socket: WSAEOPNOTSUPP");
+        check_int(WSAImpersonateSocketPeer((SOCKET)d3, NULL, sizeof(addr)) ? WSAGetLastError() : 0, WSAEFAULT,
+                  "copy of a datagram socket, NULL address: WSAEFAULT");
+        check_int(WSAImpersonateSocketPeer((SOCKET)d3, (struct sockaddr *)&addr, sizeof(addr)) ? WSAGetLastError() : 0,
+                  WSAEOPNOTSUPP, "copy of a datagram socket, a peer: WSAEOPNOTSUPP");
+        check_true(no_thread_token(), "the thread has no token afterwards");
+        CloseHandle(d1); CloseHandle(d2); CloseHandle(d3);
+        closesocket(fresh); closesocket(dgram);
+    }
     closesocket(s); closesocket(a); closesocket(l);
 }
 
