@@ -77,3 +77,9 @@ i386_line() {
         echo "==> 32-bit programs: $I386_NO_KERNEL: the 32-bit runs are skipped (built, not run); PTN_I386=require makes that a failure"
     fi
 }
+
+# Wine's per-process summary lines, summed: executed todo failures.
+wine_counts() {
+    sed -n 's/^[0-9a-f]*:[^ ]* \([0-9]*\) tests executed (\([0-9]*\) marked as todo, [0-9]* as flaky, \([0-9]*\) failures\{0,1\}).*/\1 \2 \3/p' "$1" |
+        awk '{ e += $1; t += $2; f += $3; n++ } END { print e + 0, t + 0, f + 0, n + 0 }'
+}
