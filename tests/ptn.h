@@ -38,20 +38,24 @@ DECLSPEC_IMPORT int WSAAPI WSADeleteSocketPeerTargetName(SOCKET Socket,
 #define SIO_QUERY_SECURITY _WSAIORW(IOC_VENDOR, 201)
 #endif
 
-/* Wine-internal ioctls (include/wine/afd.h, WINE_AFD_IOC(305..310)); the
+/* Wine-internal ioctls (include/wine/afd.h, WINE_AFD_IOC(305..309)); the
  * SET ioctls take Wine parameter structures (see the series), GET is the
  * project's test aid, the series' last patch. */
 #define IOCTL_AFD_WINE_SET_PEER_TARGET_NAME    0x001204C4
 #define IOCTL_AFD_WINE_DELETE_PEER_TARGET_NAME 0x001204C8
 #define IOCTL_AFD_WINE_SET_SECURITY            0x001204CC
 #define IOCTL_AFD_WINE_QUERY_SECURITY          0x001204D0
-#define IOCTL_AFD_WINE_GET_PEER_TARGET_NAME    0x001204D8
+#define IOCTL_AFD_WINE_GET_PEER_TARGET_NAME    0x001204D4
+/* Wine's own (WINE_AFD_IOC(297)), not the series': what getsockopt(SO_EXCLUSIVEADDRUSE)
+ * asks the server, usable on handles ws2_32 of this process did not make */
+#define IOCTL_AFD_WINE_GET_SO_EXCLUSIVEADDRUSE 0x001204A4
 
 #define ST_SUCCESS           ((NTSTATUS)0x00000000)
 #define ST_PENDING           ((NTSTATUS)0x00000103)
 #define ST_BUFFER_OVERFLOW   ((NTSTATUS)0x80000005)
 #define ST_INVALID_PARAMETER ((NTSTATUS)0xC000000D)
 #define ST_BUFFER_TOO_SMALL  ((NTSTATUS)0xC0000023)
+#define ST_INVALID_ADDRESS   ((NTSTATUS)0xC0000141)
 #define ST_NOT_FOUND         ((NTSTATUS)0xC0000225)
 
 /* SPEC layout: SecurityProtocol 0, PeerAddress 8, StringLen 136, AllStrings 140. */
@@ -105,6 +109,11 @@ static inline void report_quiet(int good, const char *fmt, ...)
 #define check_status(got, exp, what) do { unsigned long g_ = (unsigned long)(got), e_ = (unsigned long)(exp); \
     if (g_ == e_) report(1, "%s (0x%08lx)", (what), g_); \
     else report(0, "%s: expected status 0x%08lx, got 0x%08lx", (what), e_, g_); } while (0)
+/* either of two statuses (where SPEC leaves the Wine-internal status open) */
+#define check_status2(got, exp1, exp2, what) do { unsigned long g_ = (unsigned long)(got), \
+    e1_ = (unsigned long)(exp1), e2_ = (unsigned long)(exp2); \
+    if (g_ == e1_ || g_ == e2_) report(1, "%s (0x%08lx)", (what), g_); \
+    else report(0, "%s: expected status 0x%08lx or 0x%08lx, got 0x%08lx", (what), e1_, e2_, g_); } while (0)
 #define check_true(cond, what) report(!!(cond), "%s", (what))
 
 static inline int summary(void)
@@ -208,6 +217,25 @@ static inline NTSTATUS raw_ioctl(HANDLE h, ULONG code, const void *in, ULONG inl
     }
     if (info) *info = io.Information;
     return st;
+}
+
+/* SO_EXCLUSIVEADDRUSE as getsockopt reads it: 0 or 1, or -(the WSA error) */
+static inline int exclusive_sockopt(SOCKET s)
+{
+    int v = 0x7f7f7f7f, len = sizeof(v);
+    if (getsockopt(s, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (char *)&v, &len)) return -WSAGetLastError();
+    return len == sizeof(v) ? v : -2;
+}
+
+/* the same, asked of the server directly: also for a handle this process
+ * inherited or copied, which ws2_32's getsockopt answers WSAENOTSOCK for;
+ * -1 if the server refuses */
+static inline int exclusive_server(HANDLE h)
+{
+    int v = 0x7f7f7f7f;
+    ULONG_PTR info = 0;
+    if (raw_ioctl(h, IOCTL_AFD_WINE_GET_SO_EXCLUSIVEADDRUSE, NULL, 0, &v, sizeof(v), &info) != ST_SUCCESS) return -1;
+    return info == sizeof(v) ? v : -2;
 }
 
 struct got

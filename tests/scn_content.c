@@ -122,6 +122,8 @@ static void test_v4(void)
         check_true(info >= HDR && info <= HDR + 5, "Information within the buffer");
         check_true(out.b[HDR + 5] == 0xcc, "nothing written past the buffer");
 
+        /* SPEC names no status for a bad key; for one of the wrong family the
+         * server may answer STATUS_INVALID_ADDRESS (its status for that case) */
         printf("-- invalid keys for a datagram socket\n");
         st = raw_ioctl((HANDLE)s, IOCTL_AFD_WINE_GET_PEER_TARGET_NAME, NULL, 0, &out, sizeof(out), &info);
         check_status(st, ST_INVALID_PARAMETER, "empty key");
@@ -130,7 +132,7 @@ static void test_v4(void)
         {
             SOCKADDR_IN6 k6 = v6(5000, 0);
             st = raw_ioctl((HANDLE)s, IOCTL_AFD_WINE_GET_PEER_TARGET_NAME, &k6, sizeof(k6), &out, sizeof(out), &info);
-            check_status(st, ST_INVALID_PARAMETER, "AF_INET6 key on an AF_INET socket");
+            check_status2(st, ST_INVALID_PARAMETER, ST_INVALID_ADDRESS, "AF_INET6 key on an AF_INET socket");
         }
     }
     closesocket(s);
@@ -174,7 +176,7 @@ static void test_v6(void)
     check_holds(s, &s0, sizeof(s0), PROTO_IPSEC, L"v6/scope0", "[::1%0]:6000 survives");
 
     st = raw_ioctl((HANDLE)s, IOCTL_AFD_WINE_GET_PEER_TARGET_NAME, &k4, sizeof(k4), &out, sizeof(out), NULL);
-    check_status(st, ST_INVALID_PARAMETER, "AF_INET key on an AF_INET6 socket");
+    check_status2(st, ST_INVALID_PARAMETER, ST_INVALID_ADDRESS, "AF_INET key on an AF_INET6 socket");
     st = raw_ioctl((HANDLE)s, IOCTL_AFD_WINE_GET_PEER_TARGET_NAME, &s0, sizeof(s0) - 1, &out, sizeof(out), NULL);
     check_status(st, ST_INVALID_PARAMETER, "27-byte AF_INET6 key");
     closesocket(s);
