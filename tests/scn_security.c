@@ -1,10 +1,13 @@
 /* Scenario: the rest of the secure-socket family (SPEC "The rest of the
  * family"): WSASetSocketSecurity / SIO_SET_SECURITY, WSAQuerySocketSecurity /
  * SIO_QUERY_SECURITY, WSAImpersonateSocketPeer, WSARevertImpersonation.
- * Every rule in its order, the Wine choices (refusing what demands IPsec,
- * nothing reported as secured, no impersonation, accepted sockets start
- * without settings), settings shared by processes (inheritance and
- * DuplicateHandle), the SDK client flow, overlapped use.
+ * Every rule in its order (IPSEC below 84 bytes read as the 8-byte
+ * structure, credential lengths in bytes; a success makes the socket
+ * SO_EXCLUSIVEADDRUSE), the Wine choices (refusing what demands IPsec,
+ * nothing reported as secured, impersonation always WSAEOPNOTSUPP, accepted
+ * sockets start without settings), settings shared by processes
+ * (inheritance and DuplicateHandle), the SDK client flow, a server that
+ * applies IPSEC + ALLOW_INSECURE before it listens, overlapped use.
  * Run as "child MODE PID HANDLE" it is the other process. */
 #include "ptn.h"
 
@@ -150,13 +153,16 @@ static int child(int argc, char **argv)
     if (!strcmp(argv[5], "sees-ipsec2"))
     {
         check_int(applied(s), PROTO_IPSEC2, "child: the query sees the protocol the parent applied");
+        check_int(exclusive_server((HANDLE)s), 1, "child: the socket object is SO_EXCLUSIVEADDRUSE");
         check_int(set_sec(s, settings(PROTO_DEFAULT, ALLOW), 8), WSAEINVAL,
                   "child: applying settings again -> WSAEINVAL (once per socket, any process)");
     }
     else if (!strcmp(argv[5], "apply-ipsec"))
     {
         check_int(applied(s), PROTO_DEFAULT, "child: nothing applied yet");
+        check_int(exclusive_server((HANDLE)s), 0, "child: the socket object is not SO_EXCLUSIVEADDRUSE yet");
         check_int(set_sec(s, settings(PROTO_IPSEC, ALLOW), IPSEC_HDR), 0, "child: applies IPSEC settings first");
+        check_int(exclusive_server((HANDLE)s), 1, "child: now it is");
     }
     return summary();
 }
@@ -251,27 +257,50 @@ static void test_set_order(void)
     }
     check_int(set_sec(s, settings(PROTO_IPSEC, 0x10 | ALLOW), 8), WSAEINVAL, "IPSEC, bad flags, length 8 (5 before 6)");
 
-    printf("-- set: 6. IPSEC: length, IpsecFlags, credential lengths\n");
-    for (i = 8; i < IPSEC_HDR; i += 19)
+    printf("-- set: 6. IPSEC in 8..83 bytes is the 8-byte structure; from 84: IpsecFlags, then credential bytes\n");
+    for (i = 8; i < IPSEC_HDR; i += 25)
     {
-        snprintf(what, sizeof(what), "IPSEC, length %d", i);
-        check_int(set_sec(s, settings(PROTO_IPSEC, ALLOW), i), WSAEMSGSIZE, what);
+        snprintf(what, sizeof(what), "IPSEC without ALLOW_INSECURE in %d bytes: read as 8, refused by rule 8", i);
+        check_int(set_sec(s, settings(PROTO_IPSEC, 0), i), WSAEOPNOTSUPP, what);
     }
-    check_int(set_sec(s, settings(PROTO_IPSEC, ALLOW), IPSEC_HDR - 1), WSAEMSGSIZE, "IPSEC, length 83");
-    settings(PROTO_IPSEC, ALLOW)->SecurityFlags = ALLOW;
+    settings(PROTO_IPSEC, 0);
+    settings_buf.ipsec.IpsecFlags = 0xffffffff;
+    settings_buf.ipsec.UserNameStringLen = settings_buf.ipsec.DomainNameStringLen = 0xffffffff;
+    settings_buf.ipsec.PasswordStringLen = 0xffffffff;
+    check_int(set_sec(s, &settings_buf, IPSEC_HDR - 1), WSAEOPNOTSUPP,
+              "IPSEC in 83 bytes: IpsecFlags and string lengths ignored, refused by rule 8");
+    check_int(set_sec(s, &settings_buf, IPSEC_HDR), WSAEINVAL, "the same in 84 bytes: IpsecFlags 0xffffffff -> WSAEINVAL");
     settings_buf.ipsec.IpsecFlags = 0x10;
-    check_int(set_sec(s, &settings_buf, IPSEC_HDR), WSAEINVAL, "IPSEC, IpsecFlags 0x10");
-    settings_buf.ipsec.IpsecFlags = 0x10;
-    check_int(set_sec(s, &settings_buf, IPSEC_HDR - 1), WSAEMSGSIZE, "IPSEC, IpsecFlags 0x10, length 83 (length first)");
+    check_int(set_sec(s, &settings_buf, IPSEC_HDR), WSAEINVAL, "IpsecFlags 0x10 in 84 bytes -> WSAEINVAL (before the lengths)");
+    settings_buf.ipsec.IpsecFlags = 0xf;   /* the four SOCKET_SETTINGS_IPSEC_* bits */
+    check_int(set_sec(s, &settings_buf, IPSEC_HDR), WSAEMSGSIZE, "IpsecFlags 0xf, strings of 0xffffffff bytes -> WSAEMSGSIZE");
     {
-        /* {user, domain, password, length}: one character short, or sums that wrap in 32 bits */
+        SOCKET f = tcp();
+        settings(PROTO_IPSEC, ALLOW);
+        settings_buf.ipsec.IpsecFlags = 0x10;
+        settings_buf.ipsec.UserNameStringLen = 0xffffffff;
+        check_int(set_sec_sio(f, &settings_buf, IPSEC_HDR - 1, &bytes), 0,
+                  "fresh socket: IPSEC + ALLOW_INSECURE in 83 bytes, bad fields past 8 bytes ignored: applied");
+        check_int(applied(f), PROTO_IPSEC, "the query reports IPSEC");
+        closesocket(f);
+        f = tcp();
+        check_int(set_sec(f, settings(PROTO_IPSEC, ALLOW), 8), 0,
+                  "fresh socket: IPSEC + ALLOW_INSECURE in the 8-byte SOCKET_SECURITY_SETTINGS: applied");
+        check_int(applied(f), PROTO_IPSEC, "the query reports IPSEC");
+        closesocket(f);
+    }
+    {
+        /* {user, domain, password, length}, lengths in bytes: one byte short, or
+         * sums that wrap in 32 bits (84 + sum computed in 32 bits would pass) */
         static const ULONG lens[][4] =
         {
-            {1, 0, 0, IPSEC_HDR + 1}, {0, 1, 0, IPSEC_HDR + 1}, {0, 0, 1, IPSEC_HDR}, {40, 40, 49, IPSEC_HDR + 256},
+            {1, 0, 0, IPSEC_HDR}, {0, 1, 0, IPSEC_HDR}, {0, 0, 1, IPSEC_HDR}, {40, 40, 49, IPSEC_HDR + 128},
+            {8, 6, 12, IPSEC_HDR + 25},
             {0x7fffffff, 0, 0, IPSEC_HDR + 256}, {0x80000000, 0x80000000, 0, IPSEC_HDR + 256},
             {0xffffffff, 1, 0, IPSEC_HDR + 256}, {0x80000000, 0x7fffffff, 1, IPSEC_HDR + 256},
             {0xffffffff, 0xffffffff, 0xffffffff, IPSEC_HDR + 256}, {1, 0xffffffff, 1, IPSEC_HDR + 256},
-            {0x7fffffff, 0x7fffffff, 2, IPSEC_HDR + 256},
+            {0xffffffac, 0, 0, IPSEC_HDR + 256}, {0xffffff00, 0xac, 0x10, IPSEC_HDR + 256},
+            {0, 0, 0xffffffff, IPSEC_HDR + 256},
         };
         for (i = 0; i < (int)(sizeof(lens) / sizeof(lens[0])); i++)
         {
@@ -280,23 +309,35 @@ static void test_set_order(void)
             settings_buf.ipsec.UserNameStringLen = lens[i][0];
             settings_buf.ipsec.DomainNameStringLen = lens[i][1];
             settings_buf.ipsec.PasswordStringLen = lens[i][2];
-            snprintf(what, sizeof(what), "IPSEC, strings %#lx+%#lx+%#lx characters in %lu bytes -> WSAEMSGSIZE (no wrap-around)",
+            snprintf(what, sizeof(what), "IPSEC, strings of %#lx+%#lx+%#lx bytes in %lu bytes -> WSAEMSGSIZE (no wrap-around)",
                      (unsigned long)lens[i][0], (unsigned long)lens[i][1], (unsigned long)lens[i][2], (unsigned long)lens[i][3]);
             check_int(set_sec(f, &settings_buf, lens[i][3]), WSAEMSGSIZE, what);
             check_int(applied(f), PROTO_DEFAULT, "and nothing was applied");
             closesocket(f);
         }
         settings(PROTO_IPSEC, 0);   /* valid lengths reach rule 8: refused, not applied */
-        settings_buf.ipsec.UserNameStringLen = 40;
-        settings_buf.ipsec.DomainNameStringLen = 40;
-        settings_buf.ipsec.PasswordStringLen = 48;
-        check_int(set_sec(s, &settings_buf, IPSEC_HDR + 256), WSAEOPNOTSUPP, "IPSEC, 128 characters in 256 bytes, no ALLOW_INSECURE: WSAEOPNOTSUPP");
+        settings_buf.ipsec.UserNameStringLen = 80;
+        settings_buf.ipsec.DomainNameStringLen = 80;
+        settings_buf.ipsec.PasswordStringLen = 96;
+        check_int(set_sec(s, &settings_buf, IPSEC_HDR + 256), WSAEOPNOTSUPP,
+                  "IPSEC, 256 bytes of strings in 84 + 256, no ALLOW_INSECURE: WSAEOPNOTSUPP");
         settings_buf.ipsec.SecurityFlags = ALLOW;
-        settings_buf.ipsec.PasswordStringLen = 47;
-        check_int(set_sec_sio(s, &settings_buf, IPSEC_HDR + 254, &bytes), 0, "IPSEC, 127 characters in 254 bytes, ALLOW_INSECURE: applied");
+        settings_buf.ipsec.PasswordStringLen = 94;
+        check_int(set_sec_sio(s, &settings_buf, IPSEC_HDR + 254, &bytes), 0,
+                  "IPSEC, 254 bytes of strings in 84 + 254 (2 x 254 would not fit), ALLOW_INSECURE: applied");
         check_int(applied(s), PROTO_IPSEC, "the query reports IPSEC");
     }
     closesocket(s);
+    {
+        /* SPEC counts bytes and refuses nothing else: an odd count is no error */
+        SOCKET f = tcp();
+        settings(PROTO_IPSEC, ALLOW);
+        settings_buf.ipsec.UserNameStringLen = 3;
+        settings_buf.ipsec.DomainNameStringLen = 0;
+        settings_buf.ipsec.PasswordStringLen = 4;
+        check_int(set_sec(f, &settings_buf, IPSEC_HDR + 7), 0, "IPSEC, strings of 3+0+4 bytes in 84 + 7: applied");
+        closesocket(f);
+    }
 
     printf("-- set: 7. bound, listening or already applied -> WSAEINVAL\n");
     s = tcp();
@@ -307,6 +348,7 @@ static void test_set_order(void)
     check_int(set_sec(s, NULL, 0), WSAEINVAL, "bound, NULL settings (7 before 8)");
     listen(s, 1);
     check_int(set_sec(s, settings(PROTO_DEFAULT, ALLOW), 8), WSAEINVAL, "listening TCP socket");
+    check_int(exclusive_sockopt(s), 0, "refused: SO_EXCLUSIVEADDRUSE stays 0");
     closesocket(s);
     s = udp();
     addr = v4(0);
@@ -316,17 +358,25 @@ static void test_set_order(void)
 
     printf("-- set: 8. what demands protection -> WSAEOPNOTSUPP, nothing stored\n");
     s = tcp();
+    check_int(exclusive_sockopt(s), 0, "a fresh socket: SO_EXCLUSIVEADDRUSE 0");
     check_int(set_sec(s, NULL, 0), WSAEOPNOTSUPP, "NULL settings (the default policy requires IPsec)");
     check_int(set_sec(s, settings(PROTO_DEFAULT, 0), 8), WSAEOPNOTSUPP, "no ALLOW_INSECURE");
     check_int(set_sec(s, settings(PROTO_IPSEC2, GUARANT), 8), WSAEOPNOTSUPP, "GUARANTEE_ENCRYPTION");
     check_int(set_sec(s, settings(PROTO_IPSEC, GUARANT | ALLOW), IPSEC_HDR), WSAEOPNOTSUPP, "GUARANTEE_ENCRYPTION | ALLOW_INSECURE");
     check_int(applied(s), PROTO_DEFAULT, "nothing was stored: the query reports DEFAULT");
+    check_int(exclusive_sockopt(s), 0, "refused: SO_EXCLUSIVEADDRUSE stays 0");
 
-    printf("-- set: 9. ALLOW_INSECURE is stored\n");
+    printf("-- set: 9. ALLOW_INSECURE is stored and makes the socket SO_EXCLUSIVEADDRUSE\n");
     check_int(set_sec_sio(s, settings(PROTO_IPSEC2, ALLOW), 8 + 100, &bytes), 0,
               "IPSEC2 with ALLOW_INSECURE, bytes beyond the 8-byte structure ignored");
     check_int(bytes, 0, "lpcbBytesReturned is 0");
     check_int(applied(s), PROTO_IPSEC2, "the query reports IPSEC2");
+    check_int(exclusive_sockopt(s), 1, "getsockopt(SO_EXCLUSIVEADDRUSE) reads 1");
+    {
+        BOOL on = TRUE;
+        check_int(setsockopt(s, SOL_SOCKET, SO_REUSEADDR, (char *)&on, sizeof(on)) ? WSAGetLastError() : 0, WSAEINVAL,
+                  "so SO_REUSEADDR is refused on it (WSAEINVAL)");
+    }
     check_int(set_sec(s, settings(PROTO_IPSEC2, ALLOW), 8), WSAEINVAL, "once per socket: again -> WSAEINVAL");
     check_int(set_sec(s, NULL, 0), WSAEINVAL, "once per socket: NULL settings -> WSAEINVAL (7 before 8)");
     addr = v4(0);
@@ -334,14 +384,24 @@ static void test_set_order(void)
     check_int(applied(s), PROTO_IPSEC2, "the settings stay through bind");
     listen(s, 1);
     check_int(applied(s), PROTO_IPSEC2, "and through listen");
+    check_int(exclusive_sockopt(s), 1, "SO_EXCLUSIVEADDRUSE still 1 after bind and listen");
     closesocket(s);
     s = udp();
     settings(PROTO_IPSEC, ALLOW);
-    settings_buf.ipsec.UserNameStringLen = 4;
-    settings_buf.ipsec.DomainNameStringLen = 3;
-    settings_buf.ipsec.PasswordStringLen = 6;
+    settings_buf.ipsec.UserNameStringLen = 8;      /* bytes: L"user" */
+    settings_buf.ipsec.DomainNameStringLen = 6;    /* L"dom" */
+    settings_buf.ipsec.PasswordStringLen = 12;     /* L"secret" */
     memcpy(settings_buf.ipsec.AllStrings, L"userdomsecret", 26);
-    check_int(set_sec(s, &settings_buf, IPSEC_HDR + 26), 0, "UDP, IPSEC with credentials that fit exactly (84 + 2 x 13)");
+    check_int(set_sec(s, &settings_buf, IPSEC_HDR + 25), WSAEMSGSIZE, "UDP, credentials of 8+6+12 bytes in 84 + 25 -> WSAEMSGSIZE");
+    check_int(exclusive_sockopt(s), 0, "refused: SO_EXCLUSIVEADDRUSE 0");
+    check_int(set_sec(s, &settings_buf, IPSEC_HDR + 26), 0, "UDP, the same in 84 + 26 bytes: applied (lengths in bytes)");
+    check_int(exclusive_sockopt(s), 1, "UDP socket: SO_EXCLUSIVEADDRUSE 1");
+    {
+        HANDLE d = NULL;
+        DuplicateHandle(GetCurrentProcess(), (HANDLE)s, GetCurrentProcess(), &d, 0, FALSE, DUPLICATE_SAME_ACCESS);
+        check_int(exclusive_server(d), 1, "the server object says so through a DuplicateHandle copy too");
+        CloseHandle(d);
+    }
     closesocket(s);
 }
 
@@ -483,51 +543,90 @@ static void test_query(void)
 
 /* ---- impersonation ----------------------------------------------------------- */
 
+/* WSAImpersonateSocketPeer: 0, the WSA error, or -2 for a return that is neither 0 nor SOCKET_ERROR */
+static int imp(SOCKET s, const void *addr, ULONG len)
+{
+    int ret;
+    WSASetLastError(0xdead);
+    ret = WSAImpersonateSocketPeer(s, (const struct sockaddr *)addr, len);
+    return ret == 0 ? 0 : ret == SOCKET_ERROR ? WSAGetLastError() : -2;
+}
+
+/* the thread's token: 0 none, 1 one (its TokenId in *id), -1 cannot tell */
+static int token_id(LUID *id)
+{
+    TOKEN_STATISTICS st;
+    HANDLE h;
+    DWORD n;
+    int ok;
+
+    if (!OpenThreadToken(GetCurrentThread(), TOKEN_QUERY, TRUE, &h)) return GetLastError() == ERROR_NO_TOKEN ? 0 : -1;
+    ok = GetTokenInformation(h, TokenStatistics, &st, sizeof(st), &n);
+    CloseHandle(h);
+    if (!ok) return -1;
+    *id = st.TokenId;
+    return 1;
+}
+
+/* SPEC: WSAEOPNOTSUPP whatever the arguments; the thread's token never changes */
 static void test_impersonate(void)
 {
-    SOCKET closed = tcp(), s, u, a, l, raw;
-    SOCKADDR_IN addr = v4(5000);
+    SOCKET closed = tcp(), s, u, u6, a, l, raw;
+    SOCKADDR_IN addr = v4(5000), fam99 = v4(5000);
     SOCKADDR_IN6 addr6 = v6(5000, 0);
-    HANDLE tok;
+    HANDLE ev;
+    LUID before, after;
 
-    printf("-- impersonate: 1. not a socket; 2. family or type\n");
+    printf("-- impersonate: WSAEOPNOTSUPP whatever the handle\n");
     closesocket(closed);
-    check_int(WSAImpersonateSocketPeer(closed, (struct sockaddr *)&addr, sizeof(addr)) ? WSAGetLastError() : 0,
-              WSAENOTSOCK, "closed socket");
+    check_int(imp(closed, &addr, sizeof(addr)), WSAEOPNOTSUPP, "closed socket");
+    check_int(imp(INVALID_SOCKET, NULL, 0), WSAEOPNOTSUPP, "INVALID_SOCKET, NULL address");
+    check_int(imp(0, &addr, sizeof(addr)), WSAEOPNOTSUPP, "handle 0");
+    ev = CreateEventW(NULL, TRUE, FALSE, NULL);
+    check_int(imp((SOCKET)ev, &addr, sizeof(addr)), WSAEOPNOTSUPP, "an event handle");
+    CloseHandle(ev);
     raw = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
     if (raw != INVALID_SOCKET)
     {
-        check_int(WSAImpersonateSocketPeer(raw, NULL, 0) ? WSAGetLastError() : 0, WSAEINVAL, "raw ICMP socket, NULL address (2 before 3)");
+        check_int(imp(raw, NULL, 0), WSAEOPNOTSUPP, "raw ICMP socket, NULL address");
         closesocket(raw);
     }
+    check_true(no_thread_token(), "the thread has no token afterwards");
 
-    printf("-- impersonate: 3. datagram address; stream connection\n");
+    printf("-- impersonate: WSAEOPNOTSUPP whatever the address\n");
     u = udp();
-    check_int(WSAImpersonateSocketPeer(u, NULL, sizeof(addr)) ? WSAGetLastError() : 0, WSAEFAULT, "datagram, NULL address");
-    check_int(WSAImpersonateSocketPeer(u, (struct sockaddr *)&addr, 1) ? WSAGetLastError() : 0, WSAEMSGSIZE, "datagram, length 1");
-    check_int(WSAImpersonateSocketPeer(u, (struct sockaddr *)&addr, 15) ? WSAGetLastError() : 0, WSAEMSGSIZE, "datagram, AF_INET in 15 bytes");
-    check_int(WSAImpersonateSocketPeer(u, (struct sockaddr *)&addr6, 27) ? WSAGetLastError() : 0, WSAEMSGSIZE,
-              "datagram, AF_INET6 in 27 bytes (size before family)");
-    check_int(WSAImpersonateSocketPeer(u, (struct sockaddr *)&addr6, sizeof(addr6)) ? WSAGetLastError() : 0, WSAEAFNOSUPPORT,
-              "datagram AF_INET socket, AF_INET6 address");
-    check_int(WSAImpersonateSocketPeer(u, (struct sockaddr *)&addr, sizeof(addr)) ? WSAGetLastError() : 0, WSAEOPNOTSUPP,
-              "datagram, valid address: WSAEOPNOTSUPP (no authenticated peer)");
+    fam99.sin_family = 99;
+    check_int(imp(u, NULL, sizeof(addr)), WSAEOPNOTSUPP, "datagram, NULL address");
+    check_int(imp(u, NULL, 0), WSAEOPNOTSUPP, "datagram, NULL address, length 0");
+    check_int(imp(u, &addr, 0), WSAEOPNOTSUPP, "datagram, length 0");
+    check_int(imp(u, &addr, 1), WSAEOPNOTSUPP, "datagram, length 1");
+    check_int(imp(u, &addr, 15), WSAEOPNOTSUPP, "datagram, AF_INET in 15 bytes");
+    check_int(imp(u, &addr6, 27), WSAEOPNOTSUPP, "datagram, AF_INET6 in 27 bytes");
+    check_int(imp(u, &addr6, sizeof(addr6)), WSAEOPNOTSUPP, "datagram AF_INET socket, AF_INET6 address");
+    check_int(imp(u, &fam99, sizeof(fam99)), WSAEOPNOTSUPP, "datagram, family 99");
+    check_int(imp(u, &addr, 0xffffffff), WSAEOPNOTSUPP, "datagram, length 0xffffffff");
+    check_int(imp(u, &addr, sizeof(addr)), WSAEOPNOTSUPP, "datagram, a valid peer address");
     check_true(no_thread_token(), "the thread has no token afterwards");
     closesocket(u);
+    u6 = socket(AF_INET6, SOCK_DGRAM, IPPROTO_UDP);
+    if (u6 != INVALID_SOCKET)
+    {
+        check_int(imp(u6, &addr, sizeof(addr)), WSAEOPNOTSUPP, "datagram AF_INET6 socket, AF_INET address");
+        check_int(imp(u6, &addr6, sizeof(addr6)), WSAEOPNOTSUPP, "datagram AF_INET6 socket, a valid peer address");
+        closesocket(u6);
+    }
+
+    printf("-- impersonate: WSAEOPNOTSUPP whatever the socket's state\n");
     s = tcp();
-    check_int(WSAImpersonateSocketPeer(s, (struct sockaddr *)&addr, sizeof(addr)) ? WSAGetLastError() : 0, WSAENOTCONN,
-              "stream, not connected");
+    check_int(imp(s, &addr, sizeof(addr)), WSAEOPNOTSUPP, "stream, not connected");
+    check_int(imp(s, NULL, 0), WSAEOPNOTSUPP, "stream, not connected, NULL address");
     l = tcp_listener(&addr);
-    check_int(WSAImpersonateSocketPeer(l, NULL, 0) ? WSAGetLastError() : 0, WSAENOTCONN, "stream, listening");
+    check_int(imp(l, NULL, 0), WSAEOPNOTSUPP, "stream, listening");
     connect(s, (struct sockaddr *)&addr, sizeof(addr));
     a = accept(l, NULL, NULL);
-
-    printf("-- impersonate: 4. connected -> WSAEOPNOTSUPP; the token never changes\n");
-    check_int(WSAImpersonateSocketPeer(a, NULL, 0) ? WSAGetLastError() : 0, WSAEOPNOTSUPP,
-              "accepted stream socket, address ignored: WSAEOPNOTSUPP");
+    check_int(imp(a, NULL, 0), WSAEOPNOTSUPP, "accepted stream socket, no address");
     check_true(no_thread_token(), "the thread has no token afterwards");
-    check_int(WSAImpersonateSocketPeer(s, (struct sockaddr *)&addr6, 3) ? WSAGetLastError() : 0, WSAEOPNOTSUPP,
-              "connected client, bogus address ignored: WSAEOPNOTSUPP");
+    check_int(imp(s, &addr6, 3), WSAEOPNOTSUPP, "connected client, a 3-byte address");
     check_true(no_thread_token(), "still no token");
     check_int(WSARevertImpersonation(), 0, "WSARevertImpersonation returns 0");
     check_true(no_thread_token(), "and there is still no token");
@@ -535,38 +634,49 @@ static void test_impersonate(void)
     printf("-- revert leaves another impersonation alone\n");
     if (ImpersonateSelf(SecurityImpersonation))
     {
-        check_true(!no_thread_token(), "ImpersonateSelf gave the thread a token");
-        check_int(WSAImpersonateSocketPeer(a, NULL, 0) ? WSAGetLastError() : 0, WSAEOPNOTSUPP, "impersonating the peer still fails");
+        check_int(token_id(&before), 1, "ImpersonateSelf gave the thread a token");
+        check_int(imp(a, NULL, 0), WSAEOPNOTSUPP, "impersonating the peer still fails");
+        check_true(token_id(&after) == 1 && !memcmp(&before, &after, sizeof(before)), "the thread's token is the same one");
         check_int(WSARevertImpersonation(), 0, "WSARevertImpersonation returns 0");
-        check_true(OpenThreadToken(GetCurrentThread(), TOKEN_QUERY, TRUE, &tok), "the thread still has its own impersonation token");
-        CloseHandle(tok);
+        check_true(token_id(&after) == 1 && !memcmp(&before, &after, sizeof(before)), "the thread keeps its own impersonation token");
         RevertToSelf();
         check_true(no_thread_token(), "RevertToSelf ended it");
     }
     else report(0, "ImpersonateSelf failed: error %lu", GetLastError());
 
-    /* the checks are the server's: they hold for a handle that ws2_32 of this
-     * process did not make (the soak found WSAENOTSOCK answered for those) */
-    printf("-- impersonate: a socket handle copied with DuplicateHandle\n");
+    printf("-- impersonate: socket handles copied with DuplicateHandle answer the same\n");
     {
         SOCKET fresh = tcp(), dgram = udp();
         HANDLE d1 = NULL, d2 = NULL, d3 = NULL;
         DuplicateHandle(GetCurrentProcess(), (HANDLE)fresh, GetCurrentProcess(), &d1, 0, FALSE, DUPLICATE_SAME_ACCESS);
         DuplicateHandle(GetCurrentProcess(), (HANDLE)a, GetCurrentProcess(), &d2, 0, FALSE, DUPLICATE_SAME_ACCESS);
         DuplicateHandle(GetCurrentProcess(), (HANDLE)dgram, GetCurrentProcess(), &d3, 0, FALSE, DUPLICATE_SAME_ACCESS);
-        check_int(WSAImpersonateSocketPeer((SOCKET)d1, NULL, 0) ? WSAGetLastError() : 0, WSAENOTCONN,
-                  "copy of an unconnected stream socket: WSAENOTCONN");
-        check_int(WSAImpersonateSocketPeer((SOCKET)d2, NULL, 0) ? WSAGetLastError() : 0, WSAEOPNOTSUPP,
-                  "copy of an accepted stream socket: WSAEOPNOTSUPP");
-        check_int(WSAImpersonateSocketPeer((SOCKET)d3, NULL, sizeof(addr)) ? WSAGetLastError() : 0, WSAEFAULT,
-                  "copy of a datagram socket, NULL address: WSAEFAULT");
-        check_int(WSAImpersonateSocketPeer((SOCKET)d3, (struct sockaddr *)&addr, sizeof(addr)) ? WSAGetLastError() : 0,
-                  WSAEOPNOTSUPP, "copy of a datagram socket, a peer: WSAEOPNOTSUPP");
+        check_int(imp((SOCKET)d1, NULL, 0), WSAEOPNOTSUPP, "copy of an unconnected stream socket");
+        check_int(imp((SOCKET)d2, NULL, 0), WSAEOPNOTSUPP, "copy of an accepted stream socket");
+        check_int(imp((SOCKET)d3, NULL, sizeof(addr)), WSAEOPNOTSUPP, "copy of a datagram socket, NULL address");
+        check_int(imp((SOCKET)d3, &addr, sizeof(addr)), WSAEOPNOTSUPP, "copy of a datagram socket, a peer");
         check_true(no_thread_token(), "the thread has no token afterwards");
         CloseHandle(d1); CloseHandle(d2); CloseHandle(d3);
         closesocket(fresh); closesocket(dgram);
     }
     closesocket(s); closesocket(a); closesocket(l);
+}
+
+/* Run last: an implementation that read the address would crash here. */
+static void test_impersonate_unread_address(void)
+{
+    SYSTEM_INFO si;
+    SOCKET u = udp();
+    BYTE *page;
+
+    printf("-- impersonate: the address is not read\n");
+    GetSystemInfo(&si);
+    page = VirtualAlloc(NULL, si.dwPageSize, MEM_RESERVE | MEM_COMMIT, PAGE_NOACCESS);
+    check_int(imp(u, page, sizeof(SOCKADDR_IN)), WSAEOPNOTSUPP, "datagram, address on a no-access page");
+    check_int(imp(u, (void *)1, sizeof(SOCKADDR_IN6)), WSAEOPNOTSUPP, "datagram, address pointer 1");
+    check_true(no_thread_token(), "the thread has no token afterwards");
+    VirtualFree(page, 0, MEM_RELEASE);
+    closesocket(u);
 }
 
 /* ---- processes, the SDK flow, overlapped --------------------------------- */
@@ -578,6 +688,7 @@ static void test_processes(void)
     s = WSASocketW(AF_INET, SOCK_STREAM, IPPROTO_TCP, NULL, 0, WSA_FLAG_OVERLAPPED);
     SetHandleInformation((HANDLE)s, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
     check_int(set_sec(s, settings(PROTO_IPSEC2, ALLOW), 8), 0, "parent applies IPSEC2 with ALLOW_INSECURE");
+    check_int(exclusive_sockopt(s), 1, "parent: SO_EXCLUSIVEADDRUSE 1");
     run_child("inherit", s, "sees-ipsec2");
     run_child("duplicate", s, "sees-ipsec2");
     closesocket(s);
@@ -585,6 +696,7 @@ static void test_processes(void)
     s = tcp();
     run_child("duplicate", s, "apply-ipsec");
     check_int(applied(s), PROTO_IPSEC, "parent sees what the child applied");
+    check_int(exclusive_sockopt(s), 1, "and getsockopt(SO_EXCLUSIVEADDRUSE) reads 1 in the parent");
     check_int(set_sec(s, settings(PROTO_DEFAULT, ALLOW), 8), WSAEINVAL, "and cannot apply settings again");
     closesocket(s);
 }
@@ -645,6 +757,48 @@ static void test_sdk_flow(void)
     closesocket(c); closesocket(l);
 }
 
+/* SPEC rule 6: public programs apply IPSEC + ALLOW_INSECURE in the 8-byte
+ * SOCKET_SECURITY_SETTINGS to the socket they will listen on, and stop if
+ * that fails; then bind, listen and serve clients that know nothing of it. */
+static void test_listening_server(int family)
+{
+    SOCKET_SECURITY_SETTINGS st = { SOCKET_SECURITY_PROTOCOL_IPSEC, SOCKET_SETTINGS_ALLOW_INSECURE };
+    SOCKADDR_STORAGE addr;
+    SOCKET l = socket(family, SOCK_STREAM, IPPROTO_TCP), c, a;
+    int len, r;
+    char buf[16];
+    const char *fam = family == AF_INET ? "IPv4" : "IPv6";
+    char what[160];
+
+    printf("-- a %s server applies IPSEC + ALLOW_INSECURE (8 bytes) before bind and listen\n", fam);
+    if (l == INVALID_SOCKET) { printf("(no %s TCP socket: error %d; not checked)\n", fam, WSAGetLastError()); return; }
+    memset(&addr, 0, sizeof(addr));
+    if (family == AF_INET) { *(SOCKADDR_IN *)&addr = v4(0); len = sizeof(SOCKADDR_IN); }
+    else { *(SOCKADDR_IN6 *)&addr = v6(0, 0); len = sizeof(SOCKADDR_IN6); }
+    WSASetLastError(0xdead);
+    snprintf(what, sizeof(what), "%s: WSASetSocketSecurity(IPSEC, ALLOW_INSECURE, 8 bytes) on the socket to listen on", fam);
+    check_int(WSASetSocketSecurity(l, &st, sizeof(st), NULL, NULL) ? WSAGetLastError() : 0, 0, what);
+    check_int(bind(l, (struct sockaddr *)&addr, len) ? WSAGetLastError() : 0, 0, "bind to loopback, port 0");
+    check_int(listen(l, 5) ? WSAGetLastError() : 0, 0, "listen");
+    check_int(exclusive_sockopt(l), 1, "the listening socket is SO_EXCLUSIVEADDRUSE");
+    getsockname(l, (struct sockaddr *)&addr, &len);
+    c = socket(family, SOCK_STREAM, IPPROTO_TCP);
+    check_int(connect(c, (struct sockaddr *)&addr, len) ? WSAGetLastError() : 0, 0, "a plain client (no settings) connects");
+    a = accept(l, NULL, NULL);
+    check_int(a == INVALID_SOCKET ? WSAGetLastError() : 0, 0, "accept returns the connection");
+    check_int(send(c, "ping", 5, 0), 5, "client sends");
+    memset(buf, 0, sizeof(buf));
+    r = recv(a, buf, sizeof(buf), 0);
+    check_true(r == 5 && !strcmp(buf, "ping"), "server receives it");
+    check_int(send(a, "pong", 5, 0), 5, "server answers");
+    memset(buf, 0, sizeof(buf));
+    r = recv(c, buf, sizeof(buf), 0);
+    check_true(r == 5 && !strcmp(buf, "pong"), "client receives it");
+    check_int(applied(l), PROTO_IPSEC, "the listener's query reports IPSEC, as applied");
+    check_int(applied(a), PROTO_DEFAULT, "the accepted socket starts without settings");
+    closesocket(a); closesocket(c); closesocket(l);
+}
+
 static unsigned apc_calls;
 static DWORD apc_err, apc_bytes;
 static void WINAPI routine(DWORD err, DWORD bytes, LPWSAOVERLAPPED ov, DWORD flags)
@@ -692,7 +846,10 @@ int main(int argc, char **argv)
     test_impersonate();
     test_processes();
     test_sdk_flow();
+    test_listening_server(AF_INET);
+    test_listening_server(AF_INET6);
     test_overlapped();
+    test_impersonate_unread_address();
     WSACleanup();
     return summary();
 }
