@@ -12,19 +12,22 @@
  *    fewer or more name bytes than the fields call for; requests cut inside
  *    the structure; every protocol value);
  *  - WSASetSocketSecurity, WSAIoctl SIO_SET_SECURITY and the raw
- *    IOCTL_AFD_WINE_SET_SECURITY (every protocol and flag value; IPsec
- *    credential lengths whose sums wrap 2^32 in 32 bits, or make
- *    84 + 2 x sum land just under, at and over the length, up to sizes near
- *    2^32 on the raw path; truncated settings; NULL settings; a defaults
- *    field neither 0 nor 1; requests cut short);
+ *    IOCTL_AFD_WINE_SET_SECURITY (every protocol and flag value; IPSEC in
+ *    8..83 bytes, read as the 8-byte structure, with anything in the bytes
+ *    beyond; IPsec credential lengths, in bytes, whose sums wrap 2^32 in 32
+ *    bits, or make 84 + sum wrap, or land just under, at and over the
+ *    length, up to sizes near 2^32 on the raw path; truncated settings;
+ *    NULL settings; a defaults field neither 0 nor 1; requests cut short);
+ *    after each, SO_EXCLUSIVEADDRUSE as getsockopt reads it (1 once
+ *    settings were applied, else 0);
  *  - WSAQuerySocketSecurity, SIO_QUERY_SECURITY and the raw
  *    IOCTL_AFD_WINE_QUERY_SECURITY (templates of every length and protocol,
  *    of the wrong family, NULL; information buffers NULL, too small, exact,
  *    larger; a NULL infolen);
- *  - WSAImpersonateSocketPeer (addresses NULL, cut, of another family) and
- *    WSARevertImpersonation, with and without the thread impersonating
- *    itself (ImpersonateSelf): never a success, the thread's token never
- *    changes;
+ *  - WSAImpersonateSocketPeer (any handle; addresses NULL, cut, of another
+ *    family, on a no-access page) and WSARevertImpersonation, with and
+ *    without the thread impersonating itself (ImpersonateSelf): always
+ *    WSAEOPNOTSUPP, the thread's token never changes;
  * on TCP and UDP sockets over IPv4 and IPv6 (fresh, bound, listening,
  * connected, disconnected, accepted by accept and by AcceptEx, with and
  * without WSA_FLAG_OVERLAPPED, with settings applied before bind or not),
@@ -88,7 +91,7 @@
 #define IOCTL_QUERY_SECURITY 0x001204D0u  /* IOCTL_AFD_WINE_QUERY_SECURITY */
 #define SIO_SET_SEC   0x980000C8u      /* _WSAIOW(IOC_VENDOR, 200) */
 #define SIO_QUERY_SEC 0xD80000C9u      /* _WSAIORW(IOC_VENDOR, 201) */
-#define IOCTL_GET    0x001204D8u    /* IOCTL_AFD_WINE_GET_PEER_TARGET_NAME (the series' test aid) */
+#define IOCTL_GET    0x001204D4u    /* IOCTL_AFD_WINE_GET_PEER_TARGET_NAME (the series' test aid) */
 #define PARAMS     40               /* sizeof(struct afd_set_peer_target_name_params) */
 #define ENTRY      64               /* what the server counts for an entry beyond its name (x86-64) */
 DECLSPEC_IMPORT int WSAAPI WSADeleteSocketPeerTargetName(SOCKET, const struct sockaddr *, ULONG,
@@ -115,7 +118,7 @@ DECLSPEC_IMPORT int WSAAPI WSADeleteSocketPeerTargetName(SOCKET, const struct so
 #define S_INVALID_BUFFER_SIZE  0xC0000206u
 #define S_NOT_FOUND            0xC0000225u
 #define S_CONNECTION_ACTIVE    0xC000023Bu
-#define S_AFNOSUPPORT          0xC001273Fu  /* 0xC0010000 | WSAEAFNOSUPPORT (10047 = 0x273F) */
+#define S_INVALID_ADDRESS      0xC0000141u  /* the server's wrong family; ws2_32 makes it WSAEAFNOSUPPORT */
 
 /* ---- random numbers (splitmix64) ---------------------------------------- */
 
@@ -225,6 +228,7 @@ struct target
     int connected;          /* SPEC set rule 4 */
     int bound;              /* bound or listening (security settings rule 7) */
     int sec;                /* the protocol of the applied security settings, -1: none */
+    int accepted;           /* made by accept or AcceptEx: SO_EXCLUSIVEADDRUSE not modelled */
     int recyclable;         /* may be closed and made again during the run */
     int weight;
     SOCKET s;
@@ -519,7 +523,7 @@ static int status_matches(const struct target *t, int expect, NTSTATUS got)
     case WSAEINVAL: return g == S_INVALID_PARAMETER;
     case WSAEISCONN: return g == S_CONNECTION_ACTIVE;
     case WSAEMSGSIZE: return g == S_INVALID_BUFFER_SIZE;
-    case WSAEAFNOSUPPORT: return g == S_AFNOSUPPORT;
+    case WSAEAFNOSUPPORT: return g == S_INVALID_ADDRESS;
     case WSAENOBUFS: return g == S_QUOTA_EXCEEDED;
     default: return 0;
     }
@@ -821,7 +825,7 @@ static ULONG status_for(const struct target *t, int err)
     case WSAEINVAL: return S_INVALID_PARAMETER;
     case WSAEISCONN: return S_CONNECTION_ACTIVE;
     case WSAEMSGSIZE: return S_INVALID_BUFFER_SIZE;
-    case WSAEAFNOSUPPORT: return S_AFNOSUPPORT;
+    case WSAEAFNOSUPPORT: return S_INVALID_ADDRESS;
     case WSAENOBUFS: return S_QUOTA_EXCEEDED;
     default: return 0xffffffff;
     }
@@ -1055,6 +1059,8 @@ static void run_get(struct target *t, int null_in, ULONG inlen, ULONG outlen)
         acc[nacc++] = S_INVALID_PARAMETER;
         acc[nacc++] = S_NOT_FOUND;
         if (outlen < HDR) acc[nacc++] = S_BUFFER_TOO_SMALL;
+        /* a key of the wrong family: the server's status for that case */
+        if (t->supported && inlen >= 2 && get16(stage) != t->family) acc[nacc++] = S_INVALID_ADDRESS;
     }
     else if (!e)
     {
@@ -1143,9 +1149,8 @@ static void verify_all(void)
 #define QUERY_PARAMS 12     /* sizeof(struct afd_query_security_params) */
 
 /* outcomes by the SPEC rule that decides: set 0 (success) and 1..8; query 0
- * and 1..7; impersonation 1 (not a socket), 2 (family/type), 3 (NULL
- * address), 4 (address too short), 5 (address family), 6 (not connected),
- * 7 (the final WSAEOPNOTSUPP) */
+ * and 1..7; impersonation, always WSAEOPNOTSUPP, by kind of arguments 1..8
+ * (impersonate_kind) */
 enum sec_op { SEC_SET, SEC_QUERY, SEC_IMP, NSECOPS };
 static const char *sec_op_names[NSECOPS] = { "set security", "query security", "impersonate" };
 static unsigned long long sec_outcomes[NSECOPS][10];
@@ -1183,12 +1188,11 @@ static int oracle_set_security(const struct target *t, const struct sec_in *in, 
     {
         *rule = 4; if (in->size < SEC_SETTINGS) return WSAEMSGSIZE;
         *rule = 5; if (in->proto >= 3 || (in->flags & ~3u)) return WSAEINVAL;
-        if (in->proto == 1)
+        if (in->proto == 1 && in->size >= SEC_IPSEC)   /* below 84 bytes: the 8-byte structure */
         {
-            /* 84 + 2 x (user + domain + password) characters, in 64 bits: it cannot wrap */
-            unsigned long long need = SEC_IPSEC + 2ull * ((unsigned long long)in->user + in->domain + in->password);
+            /* 84 + user + domain + password bytes, in 64 bits: it cannot wrap */
+            unsigned long long need = SEC_IPSEC + (unsigned long long)in->user + in->domain + in->password;
             *rule = 6;
-            if (in->size < SEC_IPSEC) return WSAEMSGSIZE;
             if (in->ipsec_flags & ~15u) return WSAEINVAL;
             if (need > in->size) return WSAEMSGSIZE;
         }
@@ -1220,21 +1224,23 @@ static ULONG pick_strings_len(void)
     return r < 4 ? rnd(8) : r < 6 ? rnd(200) : PICK(huge);
 }
 
-/* splits total (< 2^33) into three string lengths, each < 2^32 */
+/* splits total (at most 3 x (2^32 - 1)) into three string lengths, each < 2^32 */
 static void split3(unsigned long long total, ULONG *a, ULONG *b, ULONG *c)
 {
-    unsigned long long x = total ? next64() % (total + 1) : 0, y;
-    if (x > 0xffffffffull) x = 0xffffffffull;
-    y = total - x ? next64() % (total - x + 1) : 0;
-    if (y > 0xffffffffull) y = 0xffffffffull;
-    if (total - x - y > 0xffffffffull) { y = 0xffffffffull; x = total - y - 0xffffffffull; }
+    const unsigned long long m = 0xffffffffull;
+    unsigned long long x, y, lo;
+
+    lo = total > 2 * m ? total - 2 * m : 0;         /* x in [lo, min(m, total)] */
+    x = lo + next64() % ((total < m ? total : m) - lo + 1);
+    lo = total - x > m ? total - x - m : 0;         /* y in [lo, min(m, total - x)] */
+    y = lo + next64() % ((total - x < m ? total - x : m) - lo + 1);
     *a = (ULONG)x; *b = (ULONG)y; *c = (ULONG)(total - x - y);
 }
 
-/* the IPsec credential lengths (characters): small, huge, summing to just
- * under / at / over what size holds (84 + 2 x sum = size, around it), with a
- * 32-bit sum that wraps to a small number, and with 2 x sum that wraps
- * (84 + 2 x sum = 2^32 + small): computed in 32 bits, each would pass */
+/* the IPsec credential lengths (bytes): small, huge, summing to just under /
+ * at / over what size holds (84 + sum = size, around it), with a 32-bit sum
+ * that wraps to a small number, with 84 + sum = 2^32 + small, and with sums
+ * past 2^33: computed in 32 bits, each of the last three would pass */
 static void pick_strings(ULONG size, BYTE *u, BYTE *d, BYTE *p)
 {
     ULONG a, b, c, k;
@@ -1245,7 +1251,7 @@ static void pick_strings(ULONG size, BYTE *u, BYTE *d, BYTE *p)
         break;
     case 2:     /* around the size */
     {
-        long long total = size >= SEC_IPSEC ? (long long)(size - SEC_IPSEC) / 2 : 0;
+        long long total = size >= SEC_IPSEC ? (long long)(size - SEC_IPSEC) : 0;
         total += (long long)rnd(3) - 1;
         split3(total < 0 ? 0 : (unsigned long long)total, &a, &b, &c);
         break;
@@ -1256,11 +1262,11 @@ static void pick_strings(ULONG size, BYTE *u, BYTE *d, BYTE *p)
         a = (ULONG)(0x100000000ull + k - b - c);
         if (rnd(2)) { ULONG x = a; a = b; b = x; }
         break;
-    case 4:     /* 2 x sum = 2^32 + small: 84 + 2 x sum wraps in 32 bits */
-        split3(0x80000000ull + rnd(64), &a, &b, &c);
+    case 4:     /* 84 + sum = 2^32 + small: wraps in 32 bits */
+        split3(0x100000000ull - SEC_IPSEC + rnd(64), &a, &b, &c);
         break;
-    default:    /* 84 + 2 x sum = 2^32 + small */
-        split3(0x7fffffd6ull + rnd(64), &a, &b, &c);
+    default:    /* 84 + sum = 2^33 + small, or the largest sum */
+        split3(rnd(2) ? 0x200000000ull - SEC_IPSEC + rnd(64) : 3 * 0xffffffffull - rnd(4), &a, &b, &c);
         break;
     }
     put32(u, a); put32(d, b); put32(p, c);
@@ -1280,6 +1286,23 @@ static void describe_sec(const struct target *t, int way, enum ovmode mode, cons
 
 static void sec_readback(struct target *t);
 static void sec_probe(struct target *t);
+static unsigned long long excl_checks;
+
+/* SPEC set rule 9: applying settings makes the socket SO_EXCLUSIVEADDRUSE in
+ * the same request; a socket without them is not (nothing here sets the
+ * option otherwise).  Accepted sockets are left out: what they take from the
+ * listener is Wine's accept, not SPEC. */
+static void check_exclusive(const struct target *t)
+{
+    int v = 0x7f7f7f7f, len = sizeof(v), want = t->sec >= 0;
+
+    if (baseline || !is_socket(t) || !t->supported || t->accepted) return;
+    excl_checks++;
+    if (getsockopt(t->s, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (char *)&v, &len))
+        unexpected("getsockopt(SO_EXCLUSIVEADDRUSE) failed: %d", WSAGetLastError());
+    else if (v != want)
+        unexpected("SO_EXCLUSIVEADDRUSE reads %d, expected %d (settings %s)", v, want, want ? "applied" : "not applied");
+}
 
 /* One set of security settings on t.  way 0: WSASetSocketSecurity, 1:
  * WSAIoctl, with the settings in stage[0..len) (NULL if null_buf), at the
@@ -1363,6 +1386,7 @@ static int run_set_security(struct target *t, int way, enum ovmode mode, int nul
         if (!err && !expect) t->sec = in.proto;
     }
     if (baseline || !is_socket(t) || !t->supported) return expect;
+    check_exclusive(t);
     if (!rnd(3)) sec_readback(t);
     if (expect && err && !t->connected && !t->bound && t->sec < 0 && t->recyclable && !rnd(3)) sec_probe(t);
     return expect;
@@ -1370,7 +1394,7 @@ static int run_set_security(struct target *t, int way, enum ovmode mode, int nul
 
 static ULONG pick_sec_len(void)
 {
-    static const ULONG lens[] = { 0, 1, 4, 7, 8, 9, 16, 83, 84, 85, 86, 88, 100, 300 };
+    static const ULONG lens[] = { 0, 1, 4, 7, 8, 9, 12, 16, 40, 72, 76, 80, 82, 83, 84, 85, 86, 88, 100, 300 };
     return PICK(lens);
 }
 
@@ -1392,7 +1416,7 @@ static void random_set_security(struct target *t)
         pick_strings(len, stage + 72, stage + 76, stage + 80);
         if (rnd(3) == 0)    /* the exact length the strings need, or one byte around it */
         {
-            unsigned long long need = SEC_IPSEC + 2ull * ((unsigned long long)get32(stage + 72) + get32(stage + 76) + get32(stage + 80));
+            unsigned long long need = SEC_IPSEC + (unsigned long long)get32(stage + 72) + get32(stage + 76) + get32(stage + 80);
             if (need <= 400) len = (ULONG)need + rnd(3) - 1;
         }
         if (len > 400) len = rnd(401);
@@ -1416,20 +1440,23 @@ static void random_set_security(struct target *t)
     }
 }
 
-/* valid settings that allow clear text (they are stored): protocol proto */
+/* valid settings that allow clear text (they are stored): protocol proto;
+ * IPSEC in 8..83 bytes (the 8-byte structure) or with credentials that fit */
 static int valid_security(struct target *t, ULONG proto)
 {
-    ULONG len;
+    ULONG len, a, b, c;
 
     if (baseline) return -1;
-    len = proto == 1 ? SEC_IPSEC + 2 * rnd(4) : SEC_SETTINGS + rnd(2) * rnd(100);
+    if (proto == 1) len = rnd(3) ? SEC_IPSEC + rnd(8) : SEC_SETTINGS + rnd(SEC_IPSEC - SEC_SETTINGS);
+    else len = SEC_SETTINGS + rnd(2) * rnd(100);
     memset(stage, 0, 400);
     put32(stage, proto);
     put32(stage + 4, 2);   /* SOCKET_SETTINGS_ALLOW_INSECURE */
-    if (proto == 1)
+    if (proto == 1 && len >= SEC_IPSEC)
     {
         put32(stage + 8, rnd(16));
-        put32(stage + 72, (len - SEC_IPSEC) / 2);
+        split3(len - SEC_IPSEC - rnd(len - SEC_IPSEC + 1), &a, &b, &c);
+        put32(stage + 72, a); put32(stage + 76, b); put32(stage + 80, c);
     }
     return run_set_security(t, rnd(3), OV_NONE, 0, len, NULL, 0);
 }
@@ -1667,66 +1694,61 @@ static void check_token(int before, const LUID *id_before, const char *after)
                    before == 1 ? "impersonating itself" : before == 0 ? "no token" : "unknown");
 }
 
-/* SPEC WSAImpersonateSocketPeer rules; acc[] gets the right answers */
-static int oracle_impersonate(const struct target *t, int null_addr, ULONG len, int *acc, int *nacc)
+/* SPEC: WSAImpersonateSocketPeer answers WSAEOPNOTSUPP whatever its
+ * arguments.  The kinds of arguments are counted for coverage: 1 not a
+ * socket, 2 another kind of socket, 3 NULL address, 4 address too short for
+ * its family, 5 address of another family, 6 unconnected stream socket,
+ * 7 anything else, 8 an address on a no-access page. */
+static int impersonate_kind(const struct target *t, int null_addr, int unreadable, ULONG len)
 {
-    USHORT family = !null_addr && len >= 2 ? get16(stage) : 0;
-    *nacc = 0;
-    if (!is_socket(t))
-    {
-        acc[(*nacc)++] = WSAENOTSOCK;
-        if (t->what == T_FILE) acc[(*nacc)++] = WSAEOPNOTSUPP;   /* a file answers what socket calls answer for it */
-        return 1;
-    }
-    if (!t->supported) { acc[(*nacc)++] = WSAEINVAL; return 2; }
-    if (t->type == SOCK_DGRAM)
-    {
-        if (null_addr) { acc[(*nacc)++] = WSAEFAULT; return 3; }
-        if (len < 2 || (family == AF_INET && len < 16) || (family == AF_INET6 && len < 28))
-            { acc[(*nacc)++] = WSAEMSGSIZE; return 4; }
-        if (family != t->family) { acc[(*nacc)++] = WSAEAFNOSUPPORT; return 5; }
-    }
-    else if (!t->connected) { acc[(*nacc)++] = WSAENOTCONN; return 6; }
-    acc[(*nacc)++] = WSAEOPNOTSUPP;
+    USHORT family = !null_addr && !unreadable && len >= 2 ? get16(stage) : 0;
+    if (!is_socket(t)) return 1;
+    if (!t->supported) return 2;
+    if (unreadable) return 8;
+    if (null_addr) return 3;
+    if (len < 2 || (family == AF_INET && len < 16) || (family == AF_INET6 && len < 28)) return 4;
+    if (family != t->family) return 5;
+    if (t->type == SOCK_STREAM && !t->connected) return 6;
     return 7;
 }
 
-/* WSAImpersonateSocketPeer with every kind of address (NULL, cut, of
- * another family, garbage; ending at the no-access page), sometimes while
- * the thread impersonates itself (ImpersonateSelf); never a success, the
- * thread's token never changes.  Now and then WSARevertImpersonation: 0,
- * and an impersonation made by other means is left alone. */
+/* WSAImpersonateSocketPeer with every kind of handle and address (NULL,
+ * cut, of another family, garbage; ending at the no-access page, or on it),
+ * sometimes while the thread impersonates itself (ImpersonateSelf): always
+ * WSAEOPNOTSUPP, the thread's token never changes.  Now and then
+ * WSARevertImpersonation: 0, and an impersonation made by other means is
+ * left alone. */
 static void random_impersonate(struct target *t)
 {
-    static const ULONG lens[] = { 0, 1, 2, 3, 15, 16, 17, 27, 28, 29, 128, 300 };
-    int null_addr = !rnd(8), self = !rnd(6), acc[2], nacc, rule, err, ret, before, i;
+    static const ULONG lens[] = { 0, 1, 2, 3, 15, 16, 17, 27, 28, 29, 128, 300, 0xffffffff };
+    int null_addr = !rnd(8), unreadable = !null_addr && !rnd(16), self = !rnd(6), kind, err, ret, before;
     ULONG len = rnd(4) ? PICK(lens) : rnd(300);
+    const void *addr;
     LUID id;
 
+    if (unreadable && !len) len = 16;
     gen_sockaddr(stage, 28, t->family);
-    garbage_after_addr(len);
-    rule = oracle_impersonate(t, null_addr, len, acc, &nacc);
-    sec_outcomes[SEC_IMP][rule]++;
+    if (len <= MAX_LEN) garbage_after_addr(len);
+    kind = impersonate_kind(t, null_addr, unreadable, len);
+    sec_outcomes[SEC_IMP][kind]++;
     inputs++;
     if (unexpected_count < 20)
     {
-        char addr[160];
-        describe_addr(addr, sizeof(addr), stage, len);
+        char desc[160];
+        describe_addr(desc, sizeof(desc), stage, len > 28 ? 28 : len);
         snprintf(input_desc, sizeof(input_desc), "%s, WSAImpersonateSocketPeer, %s len %lu, %s%s", t->name,
-                 null_addr ? "NULL address," : "", len, null_addr ? "" : addr, self ? " (thread impersonating itself)" : "");
+                 null_addr ? "NULL address," : unreadable ? "address on a no-access page," : "", len,
+                 null_addr || unreadable ? "" : desc, self ? " (thread impersonating itself)" : "");
     }
+    /* place() copies len bytes: a longer length gets the 300 bytes before the guard page */
+    addr = null_addr ? NULL : unreadable ? (const void *)in_guard : place(len <= 300 ? len : 300);
     if (self && !ImpersonateSelf(SecurityImpersonation)) { printf("ImpersonateSelf failed (%lu)\n", GetLastError()); self = 0; }
     before = thread_token(&id);
     WSASetLastError(0xdead);
-    ret = WSAImpersonateSocketPeer(t->s, null_addr ? NULL : (struct sockaddr *)place(len), len);
+    ret = WSAImpersonateSocketPeer(t->s, (const struct sockaddr *)addr, len);
     err = WSAGetLastError();
-    if (ret != SOCKET_ERROR) unexpected("returned %d: nothing may be impersonated (expected %s)", ret, wsa_name(acc[0]));
-    else
-    {
-        for (i = 0; i < nacc; i++) if (err == acc[i]) break;
-        if (i == nacc) unexpected("expected %d (%s)%s, got %d (%s)", acc[0], wsa_name(acc[0]),
-                                  nacc > 1 ? " or WSAEOPNOTSUPP" : "", err, wsa_name(err));
-    }
+    if (ret != SOCKET_ERROR) unexpected("returned %d, expected SOCKET_ERROR with WSAEOPNOTSUPP", ret);
+    else if (err != WSAEOPNOTSUPP) unexpected("expected %d (WSAEOPNOTSUPP), got %d (%s)", WSAEOPNOTSUPP, err, wsa_name(err));
     check_token(before, &id, "WSAImpersonateSocketPeer");
     if (!rnd(3))
     {
@@ -1765,6 +1787,7 @@ static struct target *add_target(const char *name, enum what what, int family, i
     t->weight = weight;
     t->bound = 0;
     t->sec = -1;
+    t->accepted = 0;
     model_clear(&t->m);
     if (what == T_SOCKET)
     {
@@ -1847,6 +1870,7 @@ static void add_acceptex(struct target *l, const struct sockaddr_storage *a, int
     model_clear(&t->m);
     t->sec = -1;
     t->connected = 1;
+    t->accepted = 1;
 }
 
 /* a listening socket, a client that holds a name and connects to it, and
@@ -1877,6 +1901,7 @@ static void add_tcp_trio(int family, const char *lname, const char *cname, const
     acc->s = accept(l->s, NULL, NULL);
     acc->connected = 1;
     acc->sec = -1;         /* a new object: no names, no settings (the listener has both) */
+    acc->accepted = 1;
     if (acc->s == INVALID_SOCKET) { printf("note: accept failed (%d)\n", WSAGetLastError()); exit(3); }
     add_acceptex(l, &a, len, family == AF_INET ? "tcp4 from AcceptEx" : "tcp6 from AcceptEx");
 }
@@ -2281,7 +2306,7 @@ int main(void)
     for (op = 0; op < NSECOPS; op++)
     {
         printf("  %-14s", sec_op_names[op]);
-        for (rule = op == SEC_IMP; rule <= (op == SEC_SET ? 8 : 7); rule++)
+        for (rule = op == SEC_IMP; rule <= (op == SEC_QUERY ? 7 : 8); rule++)
         {
             printf(" %d:%llu", rule, sec_outcomes[op][rule]);
             if (!sec_outcomes[op][rule] && n >= 20000 && !baseline)
@@ -2293,8 +2318,8 @@ int main(void)
         printf("\n");
     }
     printf("  security: %llu raw ioctls, %llu valid sets after a refusal, %llu settings read back, %llu token checks, "
-           "%llu reverts (%llu while impersonating)\n", sec_raw_inputs, sec_probes, sec_readbacks, token_checks,
-           reverts, reverts_impersonating);
+           "%llu reverts (%llu while impersonating), %llu SO_EXCLUSIVEADDRUSE checks\n", sec_raw_inputs, sec_probes,
+           sec_readbacks, token_checks, reverts, reverts_impersonating, excl_checks);
     printf("  query rule 1/2 order: %llu non-socket handles with a NULL infolen answered WSAEFAULT (SPEC's order: "
            "WSAENOTSOCK)\n", query_order_efault);
     if (n >= 20000 && !baseline)
@@ -2302,8 +2327,8 @@ int main(void)
         if (!event_completions || !routine_completions) { printf("coverage: no overlapped completion exercised\n"); missing++; }
         if (!raw_outcomes[0] || !raw_outcomes[1] || !raw_outcomes[2] || !raw_outcomes[3])
             { printf("coverage: a kind of raw set never exercised\n"); missing++; }
-        if (!readbacks_refused || !sec_probes || !sec_readbacks || !reverts_impersonating || !reverts)
-            { printf("coverage: no read-back after a refusal, probe, settings read-back or revert\n"); missing++; }
+        if (!readbacks_refused || !sec_probes || !sec_readbacks || !reverts_impersonating || !reverts || !excl_checks)
+            { printf("coverage: no read-back after a refusal, probe, settings read-back, revert or SO_EXCLUSIVEADDRUSE check\n"); missing++; }
     }
     if (quota_done && !coverage[OP_SET][12]) { printf("coverage: set rule 12 (64 MiB) never exercised\n"); missing++; }
     if (unexpected_count > 20) printf("(%llu more unexpected results not shown)\n", unexpected_count - 20);
