@@ -770,7 +770,7 @@ static void test_listening_server(int family)
     const char *fam = family == AF_INET ? "IPv4" : "IPv6";
     char what[160];
 
-    printf("-- a %s server applies IPSEC + ALLOW_INSECURE (8 bytes) before bind and listen\n", fam);
+    printf("-- an %s server applies IPSEC + ALLOW_INSECURE (8 bytes) before bind and listen\n", fam);
     if (l == INVALID_SOCKET) { printf("(no %s TCP socket: error %d; not checked)\n", fam, WSAGetLastError()); return; }
     memset(&addr, 0, sizeof(addr));
     if (family == AF_INET) { *(SOCKADDR_IN *)&addr = v4(0); len = sizeof(SOCKADDR_IN); }
