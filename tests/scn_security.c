@@ -355,6 +355,25 @@ static void test_set_order(void)
     bind(s, (struct sockaddr *)&addr, sizeof(addr));
     check_int(set_sec(s, settings(PROTO_DEFAULT, ALLOW), 8), WSAEINVAL, "bound UDP socket");
     closesocket(s);
+    /* Wine choice: the settings take exclusive use of the port, which a socket set to
+     * share it cannot give (setsockopt(SO_EXCLUSIVEADDRUSE) answers the same) */
+    {
+        BOOL on = TRUE, off = FALSE;
+        int i;
+
+        for (i = 0; i < 2; i++)
+        {
+            s = i ? udp() : tcp();
+            setsockopt(s, SOL_SOCKET, SO_REUSEADDR, (char *)&on, sizeof(on));
+            check_int(set_sec(s, settings(PROTO_DEFAULT, ALLOW), 8), WSAEINVAL,
+                      i ? "UDP socket with SO_REUSEADDR -> WSAEINVAL" : "TCP socket with SO_REUSEADDR -> WSAEINVAL");
+            check_int(exclusive_sockopt(s), 0, "refused: SO_EXCLUSIVEADDRUSE stays 0");
+            setsockopt(s, SOL_SOCKET, SO_REUSEADDR, (char *)&off, sizeof(off));
+            check_int(set_sec(s, settings(PROTO_DEFAULT, ALLOW), 8), 0, "SO_REUSEADDR cleared again: applied");
+            check_int(exclusive_sockopt(s), 1, "and SO_EXCLUSIVEADDRUSE reads 1");
+            closesocket(s);
+        }
+    }
 
     printf("-- set: 8. what demands protection -> WSAEOPNOTSUPP, nothing stored\n");
     s = tcp();
