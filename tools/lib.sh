@@ -83,3 +83,8 @@ wine_counts() {
     sed -n 's/^[0-9a-f]*:[^ ]* \([0-9]*\) tests executed (\([0-9]*\) marked as todo, [0-9]* as flaky, \([0-9]*\) failures\{0,1\}).*/\1 \2 \3/p' "$1" |
         awk '{ e += $1; t += $2; f += $3; n++ } END { print e + 0, t + 0, f + 0, n + 0 }'
 }
+
+# net_units CMD...: runs CMD holding the lock of the tests that use fixed
+# loopback ports (Wine's ws2_32 units): every run shares the host's network,
+# and two at once fail to bind and then wait until their time limit.
+net_units() { mkdir -p "$CACHE"; flock "$CACHE/net-units.lock" "$@"; }
