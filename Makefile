@@ -1,7 +1,7 @@
 # The workbench: Wine 10.0 with the patch series in patches/, built in a
 # Debian trixie root.  See README.md.
 
-.PHONY: all build demo check bench fuzz soak deb patches check-series check-rebase shell clean
+.PHONY: all build demo check bench fuzz soak coverage deb patches check-series check-rebase shell clean
 
 all: build demo
 
@@ -25,6 +25,11 @@ fuzz: build
 # make soak [SOAK_S=SECONDS]: faults and scale (default 600 s; the short one: tests/run-soak 30)
 soak: build
 	tests/run-soak $(SOAK_S)
+
+# make coverage: line and branch coverage of the series' server code by the
+# units, the scenarios, the demo, a short fuzz and a short soak
+coverage:
+	tools/coverage
 
 deb:
 	tools/deb
