@@ -1,7 +1,7 @@
 # The workbench: Wine 10.0 with the patch series in patches/, built in a
 # Debian trixie root.  See README.md.
 
-.PHONY: all build demo check bench fuzz soak coverage deb patches check-series check-rebase shell clean
+.PHONY: all build demo check bench fuzz soak coverage deb deb-checks deb-all patches check-series check-rebase shell clean
 
 all: build demo
 
@@ -31,8 +31,19 @@ soak: build
 coverage:
 	tools/coverage
 
+# make deb [SUITE=trixie|forky|sid]: the package for that Debian suite's Wine
+# (default trixie); make deb-checks [SUITE=...]: it, proved in a scratch root
+# of the suite; make deb-all: both for every suite, a line per suite at the end
+SUITE = trixie
+
 deb:
-	tools/deb
+	PTN_SUITE=$(SUITE) tools/deb
+
+deb-checks:
+	PTN_SUITE=$(SUITE) tests/deb-checks
+
+deb-all:
+	tools/deb-all
 
 patches:
 	tools/export

@@ -2,15 +2,23 @@
 # Sourced, not run.
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD=$TOP/build
+
+die() { echo "error: $*" >&2; exit 1; }
+
+# The Debian suites served, each with Wine 10.0 as binaries and source:
+# trixie (stable, 10.0~repack-6), forky (testing) and sid (unstable).
+# PTN_SUITE picks one ('make deb SUITE=...' sets it); the default, trixie,
+# is what every other target uses.  Each suite has its own root; trixie's
+# work stays in build/, another suite's in build/suites/SUITE/.
+SUITES="trixie forky sid"
+SUITE=${PTN_SUITE:-trixie}
+case " $SUITES " in *" $SUITE "*) ;; *) die "unknown suite '$SUITE': the suites served are $SUITES";; esac
+if [ "$SUITE" = trixie ]; then BUILD=$TOP/build; else BUILD=$TOP/build/suites/$SUITE; fi
 # The wineserver and DLLs the patched view binds over Debian's (tools/build
 # puts them there); make check-series points PTN_PATCHED_FILES elsewhere.
 PATCHED_FILES=${PTN_PATCHED_FILES:-$BUILD/patched-files}
 # The root is shared between checkouts and kept outside them.
 CACHE=${WINE_PTN_CACHE:-/var/cache/wine-ptn}
-SUITE=trixie
-
-die() { echo "error: $*" >&2; exit 1; }
 
 need_root() { [ "$(id -u)" = 0 ] || die "needs root: $1"; }
 
@@ -18,12 +26,44 @@ need_root() { [ "$(id -u)" = 0 ] || die "needs root: $1"; }
 stage() { STAGE_NAME=$1; STAGE_T0=$(date +%s); echo "==> $STAGE_NAME ..."; }
 stage_done() { echo "==> $STAGE_NAME done (${1:+$1, }$(( $(date +%s) - STAGE_T0 )) s)"; }
 
+# The packages of this suite's root (tools/packages: 'NAME -SUITE...' is
+# left out of SUITE's root), one per line.
+suite_packages() {
+    awk -v s="-$SUITE" '!/^#/ && NF { for (i = 2; i <= NF; i++) if ($i == s) next; print $1 }' "$TOP/tools/packages"
+}
 # The root's key: its suite and package list.
-root_key() { { echo "$SUITE"; grep -v '^#' "$TOP/tools/packages"; } | sha256sum | cut -c1-16; }
+root_key() { { echo "$SUITE"; suite_packages; } | sha256sum | cut -c1-16; }
 root_dir() { echo "$CACHE/root-$(root_key)"; }
 # A view's writable layer over the root is kept per root: a layer (and the
 # Wine prefix in it) made over another root is not reused.
 view_dir() { echo "$BUILD/views/$1-$(root_key)"; }
+
+# Where Debian's Wine has its programs in a root (default: this suite's).
+# trixie's (10.0~repack-6): a 64-bit Wine in /usr/lib/wine and a 32-bit one
+# beside it (wine32:i386, its DLLs in /usr/lib/i386-linux-gnu); sid's
+# (10.0~repack-12): a WoW64 Wine in /usr/lib/x86_64-linux-gnu/wine whose one
+# loader runs 32-bit programs too, its i386 PE DLLs in libwine (amd64).
+# wine_layout [ROOT] sets WINE_LOADER64, WINE_LOADER32 (empty: no 32-bit
+# Wine), WINE_SERVER (the wineserver binary), WINE_DLLS_x86_64,
+# WINE_DLLS_i386 (empty: none) and WINE_WOW64 (1 or 0); it fails if the
+# root has neither.
+wine_layout() {
+    local r=${1:-$(root_dir)} l=/usr/lib/x86_64-linux-gnu/wine
+    WINE_DLLS_x86_64=$l/x86_64-windows
+    if [ -x "$r/usr/lib/wine/wine64" ]; then
+        WINE_WOW64=0 WINE_LOADER64=/usr/lib/wine/wine64 WINE_SERVER=/usr/lib/wine/wineserver64
+        WINE_LOADER32= WINE_DLLS_i386=
+        if [ -x "$r/usr/lib/wine/wine" ] && [ -d "$r/usr/lib/i386-linux-gnu/wine/i386-windows" ]; then
+            WINE_LOADER32=/usr/lib/wine/wine WINE_DLLS_i386=/usr/lib/i386-linux-gnu/wine/i386-windows
+        fi
+    elif [ -x "$r$l/wine" ] && [ -x "$r$l/wineserver" ]; then
+        WINE_WOW64=1 WINE_LOADER64=$l/wine WINE_LOADER32=$l/wine WINE_SERVER=$l/wineserver
+        WINE_DLLS_i386=$l/i386-windows
+        [ -d "$r$WINE_DLLS_i386" ] || WINE_LOADER32= WINE_DLLS_i386=
+    else
+        return 1
+    fi
+}
 
 # Can this host run 32-bit (i386) programs?  Debian's 32-bit Wine needs a
 # kernel with IA-32 emulation; some kernels and hypervisors switch it off
