@@ -1,7 +1,7 @@
 # The workbench: Wine 10.0 with the patch series in patches/, built in a
 # Debian trixie root.  See README.md.
 
-.PHONY: all build demo check bench fuzz soak coverage deb deb-checks deb-all patches check-series check-rebase shell clean
+.PHONY: all build demo check bench fuzz soak coverage deb deb-checks deb-all patches check-series check-rebase staging check-staging check-wine shell clean
 
 all: build demo
 
@@ -55,6 +55,21 @@ check-series:
 # git checkout DIR (cloned; DIR is not changed)
 check-rebase:
 	tools/check-rebase "$(WINE_SRC)"
+
+# make staging [WINE_SRC=DIR] [STAGING_SRC=DIR]: the upstream patches as a
+# Wine Staging patchset in build/staging/patches/ (rebased onto DIR if given)
+staging:
+	tools/staging "$(WINE_SRC)" "$(STAGING_SRC)"
+
+# make check-staging WINE_SRC=DIR STAGING_SRC=DIR: that patchset applied by
+# Staging's patchinstall.py to DIR (a Wine tree carrying Staging), built
+check-staging:
+	tools/check-staging "$(WINE_SRC)" "$(STAGING_SRC)"
+
+# make check-wine WINE_SRC=DIR: DIR built whole without and with the series,
+# and the tests run on it (not part of make check: hours)
+check-wine:
+	tools/check-wine "$(WINE_SRC)"
 
 shell: build
 	cd build/wine && ../../tools/inroot build --timeout 0 -- bash
