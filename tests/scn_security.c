@@ -10,6 +10,7 @@
  * applies IPSEC + ALLOW_INSECURE before it listens, overlapped use.
  * Run as "child MODE PID HANDLE" it is the other process. */
 #include "ptn.h"
+#include "token.h"
 
 /* mingw-w64 lacks the IPSEC2 structures: the SDK layout (SPEC: 152 and 64 bytes) */
 typedef struct
@@ -115,9 +116,8 @@ static int applied(SOCKET s)
 
 static int no_thread_token(void)
 {
-    HANDLE tok;
-    if (OpenThreadToken(GetCurrentThread(), TOKEN_QUERY, TRUE, &tok)) { CloseHandle(tok); return 0; }
-    return GetLastError() == ERROR_NO_TOKEN;
+    LUID id;
+    return thread_token(&id) == 0;
 }
 
 static SOCKET tcp(void) { return socket(AF_INET, SOCK_STREAM, IPPROTO_TCP); }
@@ -571,22 +571,6 @@ static int imp(SOCKET s, const void *addr, ULONG len)
     return ret == 0 ? 0 : ret == SOCKET_ERROR ? WSAGetLastError() : -2;
 }
 
-/* the thread's token: 0 none, 1 one (its TokenId in *id), -1 cannot tell */
-static int token_id(LUID *id)
-{
-    TOKEN_STATISTICS st;
-    HANDLE h;
-    DWORD n;
-    int ok;
-
-    if (!OpenThreadToken(GetCurrentThread(), TOKEN_QUERY, TRUE, &h)) return GetLastError() == ERROR_NO_TOKEN ? 0 : -1;
-    ok = GetTokenInformation(h, TokenStatistics, &st, sizeof(st), &n);
-    CloseHandle(h);
-    if (!ok) return -1;
-    *id = st.TokenId;
-    return 1;
-}
-
 /* SPEC: WSAEOPNOTSUPP whatever the arguments; the thread's token never changes */
 static void test_impersonate(void)
 {
@@ -653,11 +637,11 @@ static void test_impersonate(void)
     printf("-- revert leaves another impersonation alone\n");
     if (ImpersonateSelf(SecurityImpersonation))
     {
-        check_int(token_id(&before), 1, "ImpersonateSelf gave the thread a token");
+        check_int(thread_token(&before), 1, "ImpersonateSelf gave the thread a token");
         check_int(imp(a, NULL, 0), WSAEOPNOTSUPP, "impersonating the peer still fails");
-        check_true(token_id(&after) == 1 && !memcmp(&before, &after, sizeof(before)), "the thread's token is the same one");
+        check_true(thread_token(&after) == 1 && !memcmp(&before, &after, sizeof(before)), "the thread's token is the same one");
         check_int(WSARevertImpersonation(), 0, "WSARevertImpersonation returns 0");
-        check_true(token_id(&after) == 1 && !memcmp(&before, &after, sizeof(before)), "the thread keeps its own impersonation token");
+        check_true(thread_token(&after) == 1 && !memcmp(&before, &after, sizeof(before)), "the thread keeps its own impersonation token");
         RevertToSelf();
         check_true(no_thread_token(), "RevertToSelf ended it");
     }

@@ -80,6 +80,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include <string.h>
+#include "../token.h"
 
 /* ---- constants (SPEC; mingw-w64 lacks these) ---------------------------- */
 
@@ -1667,22 +1668,6 @@ static void sec_readback(struct target *t)
 }
 
 /* ---- impersonation ---- */
-
-/* the thread's token: 0 none, 1 one (its TokenId in *id), -1 cannot tell */
-static int thread_token(LUID *id)
-{
-    TOKEN_STATISTICS st;
-    HANDLE h;
-    DWORD n;
-    int ok;
-
-    if (!OpenThreadToken(GetCurrentThread(), TOKEN_QUERY, TRUE, &h)) return GetLastError() == ERROR_NO_TOKEN ? 0 : -1;
-    ok = GetTokenInformation(h, TokenStatistics, &st, sizeof(st), &n);
-    CloseHandle(h);
-    if (!ok) return -1;
-    *id = st.TokenId;
-    return 1;
-}
 
 /* the thread's token is what it was: SPEC "the thread's token never changes" */
 static void check_token(int before, const LUID *id_before, const char *after)
