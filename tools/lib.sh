@@ -33,6 +33,9 @@ suite_packages() {
 }
 # The root's key: its suite and package list.
 root_key() { { echo "$SUITE"; suite_packages; } | sha256sum | cut -c1-16; }
+# What name resolution inside the root depends on (tools/inroot binds the
+# host's /etc/hosts): a key part of cached Wine unit results.
+hosts_key() { { hostname; cat /etc/hosts 2>/dev/null; } | sha256sum | cut -c1-16; }
 root_dir() { echo "$CACHE/root-$(root_key)"; }
 # A view's writable layer over the root is kept per root: a layer (and the
 # Wine prefix in it) made over another root is not reused.
