@@ -121,10 +121,22 @@ i386_line() {
     fi
 }
 
-# Wine's per-process summary lines, summed: executed todo failures.
+# Wine's per-process summary lines, summed: executed todo failures
+# summaries.  A run that printed none (it stopped early) has its failure
+# lines counted as its failures.
 wine_counts() {
-    sed -n 's/^[0-9a-f]*:[^ ]* \([0-9]*\) tests executed (\([0-9]*\) marked as todo, [0-9]* as flaky, \([0-9]*\) failures\{0,1\}).*/\1 \2 \3/p' "$1" |
-        awk '{ e += $1; t += $2; f += $3; n++ } END { print e + 0, t + 0, f + 0, n + 0 }'
+    local e t f n
+    read -r e t f n < <(sed -n 's/^[0-9a-f]*:[^ ]* \([0-9]*\) tests executed (\([0-9]*\) marked as todo, [0-9]* as flaky, \([0-9]*\) failures\{0,1\}).*/\1 \2 \3/p' "$1" |
+        awk '{ e += $1; t += $2; f += $3; n++ } END { print e + 0, t + 0, f + 0, n + 0 }')
+    [ "$n" != 0 ] || f=$(grep -acE 'Test failed: |Test succeeded inside todo block: ' "$1" || true)
+    echo "$e $t $f $n"
+}
+
+# The failure messages of a Wine test run, without what moves between runs
+# (line numbers, numbers), one of each: what the units are compared by.
+failures() {
+    grep -aE 'Test failed: |Test succeeded inside todo block: ' "$1" |
+        sed -E 's/^([A-Za-z0-9_.]+):[0-9]+:/\1:/; s/0x[0-9a-fA-F]+/N/g; s/[0-9]+/N/g' | sort -u
 }
 
 # net_units CMD...: runs CMD holding the lock of the tests that use fixed
